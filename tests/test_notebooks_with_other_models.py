@@ -1,0 +1,39 @@
+"""Every notebook runs to the end with another causal LM set through its parameters cell (papermill)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+
+
+def run_notebook(notebook: Path, model: Path, out_dir: Path) -> str:
+    """Execute a notebook with MODEL_NAME set, and return all its text outputs joined."""
+    out = out_dir / notebook.name
+    papermill.execute_notebook(notebook, out, parameters={"MODEL_NAME": str(model)}, cwd=notebook.parent,
+                               kernel_name="python3", progress_bar=False)
+    texts = []
+    for cell in nbformat.read(out, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") + str(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("model", ["tiny_llama", "tiny_gpt2"])
+def test_notebook_runs_with_another_model(notebook, model, request, tmp_path):
+    run_notebook(notebook, request.getfixturevalue(model), tmp_path)
+
+
+def test_notebook_01_continues_unquantized_without_bitsandbytes(tiny_llama, tmp_path, monkeypatch):
+    blocker = tmp_path / "blocker" / "bitsandbytes"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('bitsandbytes blocked by the test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocker.parent))
+    text = run_notebook(NOTEBOOKS[0], tiny_llama, tmp_path)
+    assert "bitsandbytes blocked by the test" in text and "Continuing unquantized" in text
+    assert "Linear4bit" not in text and "4-bit nf4" not in text
