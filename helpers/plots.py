@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import numpy as np
+import torch
 from matplotlib.figure import Figure
 
 
@@ -15,5 +17,37 @@ def bar_chart(values: Mapping[str, float], title: str, ylabel: str) -> Figure:
     ax.bar_label(bars, fmt="%.3g")
     ax.set(title=title, ylabel=ylabel)
     ax.spines[["top", "right"]].set_visible(False)
+    plt.close(fig)
+    return fig
+
+
+def distribution_panels(distributions: Mapping[str, torch.Tensor], labels: list[str], top: int = 12) -> Figure:
+    """One small bar chart per named next-token distribution, over the same top tokens of the first one."""
+    first = next(iter(distributions.values()))
+    order = torch.argsort(first, descending=True)[:top].tolist()
+    columns = 3
+    rows = -(-len(distributions) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(12, 2.8 * rows), sharey=True, squeeze=False)
+    for ax, (name, probs) in zip(axes.flat, distributions.items()):
+        ax.bar(range(top), probs[order].tolist(), color="tab:blue")
+        ax.set_xticks(range(top), [labels[i] for i in order], rotation=70, fontsize=8)
+        ax.set_title(name, fontsize=10)
+    for ax in list(axes.flat)[len(distributions):]:
+        ax.set_visible(False)
+    axes[0, 0].set_ylabel("probability")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def padding_heatmap(batch: Mapping[str, torch.Tensor], labels: list[list[str]], title: str) -> Figure:
+    """The attention mask of a padded batch as a heatmap, each cell labelled with its token."""
+    mask = batch["attention_mask"].cpu()
+    fig, ax = plt.subplots(figsize=(1 + 0.9 * mask.shape[1], 0.6 + 0.6 * mask.shape[0]))
+    ax.imshow(mask, cmap="Blues", vmin=-0.3, vmax=1.3)
+    for (row, col), _ in np.ndenumerate(mask.numpy()):
+        ax.text(col, row, labels[row][col], ha="center", va="center", fontsize=8)
+    ax.set(title=f"{title} (blue: attention_mask = 1)", xlabel="position", ylabel="row")
+    ax.set_yticks(range(mask.shape[0]))
     plt.close(fig)
     return fig
