@@ -71,6 +71,11 @@ def resolve_model(name: str | None = None) -> str:
     return name
 
 
+def is_default_model(model: str) -> bool:
+    """Whether a resolved model is the workbook's default, whose behaviour every pitfall assertion is pinned to."""
+    return Path(model).name == DEFAULT_MODEL and Path(model).parent == cache_dir()
+
+
 def check_hub_model(repo_id: str) -> None:
     """Fail fast, naming the fix, when a Hub model can be neither found in the local cache nor downloaded."""
     from huggingface_hub import constants, hf_hub_download

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -89,7 +90,7 @@ def stop_strings_need_tokenizer(model, tokenizer) -> Pitfall:
 
 def right_padding(model, tokenizer) -> Pitfall:
     """Right padding changes the short row's output; left padding matches each prompt generated alone."""
-    alone = unbatched(model, tokenizer, PADDING_PROMPTS)
+    alone = unbatched(model, with_padding(tokenizer, "left"), PADDING_PROMPTS)
     right = greedy(model, with_padding(tokenizer, "right"), PADDING_PROMPTS)
     left = greedy(model, with_padding(tokenizer, "left"), PADDING_PROMPTS)
     left_ok = all(torch.equal(row, single) for row, single in zip(left, alone))
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="model name (default: $WORKBOOK_MODEL, else SmolLM2-135M-Instruct)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")  # the pitfalls' own warnings: the table reports them
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:

@@ -44,7 +44,7 @@ def padding_heatmap(batch: Mapping[str, torch.Tensor], labels: list[list[str]], 
     """The attention mask of a padded batch as a heatmap, each cell labelled with its token."""
     mask = batch["attention_mask"].cpu()
     fig, ax = plt.subplots(figsize=(1 + 0.9 * mask.shape[1], 0.6 + 0.6 * mask.shape[0]))
-    ax.imshow(mask, cmap="Blues", vmin=-0.3, vmax=1.3)
+    ax.imshow(mask, cmap="Blues", vmin=-0.5, vmax=2.5)
     for (row, col), _ in np.ndenumerate(mask.numpy()):
         ax.text(col, row, labels[row][col], ha="center", va="center", fontsize=8)
     ax.set(title=f"{title} (blue: attention_mask = 1)", xlabel="position", ylabel="row")
