@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from helpers.diagnostics import caught_warnings
+
 NEW_TOKENS = 12
 PADDING_PROMPTS = ["1, 2, 3", "A, B, C, D, E"]
 MASK_PROMPTS = ["Portugal is", "The best way to learn a new language is to"]
@@ -59,7 +61,8 @@ def default_length(model, tokenizer) -> Pitfall:
     inputs = tokenizer(["The capital of France is"], return_tensors="pt").to(model.device)
     prompt = inputs["input_ids"].shape[1]
     no_eos = {"suppress_tokens": [tokenizer.eos_token_id], "do_sample": False}
-    unset = model.generate(**inputs, **no_eos).shape[1] - prompt
+    with caught_warnings():  # the default-limit warning is the pitfall's symptom, not news
+        unset = model.generate(**inputs, **no_eos).shape[1] - prompt
     explicit = model.generate(**inputs, max_new_tokens=50, **no_eos).shape[1] - prompt
     return Pitfall("default length", f"no length set: {unset} new tokens", f"max_new_tokens=50: {explicit}", unset == 20 and explicit == 50)
 
