@@ -26,7 +26,9 @@ def run_notebook(notebook: Path, model: Path, out_dir: Path) -> str:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("model", ["tiny_llama", "tiny_gpt2"])
 def test_notebook_runs_with_another_model(notebook, model, request, tmp_path):
-    run_notebook(notebook, request.getfixturevalue(model), tmp_path)
+    text = run_notebook(notebook, request.getfixturevalue(model), tmp_path)
+    if model == "tiny_gpt2" and "tokenizer.chat_template" in notebook.read_text():
+        assert "This model has no chat template" in text, "a template-less model must be told, not silently skipped"
 
 
 def test_notebook_01_continues_unquantized_without_bitsandbytes(tiny_llama, tmp_path, monkeypatch):
