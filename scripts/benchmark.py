@@ -1,7 +1,8 @@
 """Measure the workbook's performance targets and print a report: `python scripts/benchmark.py [--cold]`.
 
 Targets (issue 2/3): cold set-up <= 4 min, model preparation <= 40 s, warm load <= 5 s, nbval <= 60 s for
-notebook 01, 4-bit / bf16 footprint ~ 0.41, and identical outputs from two runs of each notebook.
+notebook 01 and <= 4 min for all notebooks, 4-bit / bf16 footprint ~ 0.41, the pitfall doctor's run time,
+and identical outputs from two runs of each notebook.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def main() -> None:
         report["warm_load_s"] = float(timed([python, "-c", WARM_LOAD])[1])
         report["warm_load_process_s"], _ = timed([python, "-c", WARM_LOAD])
         report["footprint_4bit_over_bf16"] = round(float(timed([python, "-c", FOOTPRINT])[1]), 3)
+        report["pitfall_doctor_s"], _ = timed([python, "-m", "helpers.pitfalls"])
         report["nbval_s"] = {}
         for notebook in NOTEBOOKS:
             seconds, _ = timed([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env", str(notebook)])
