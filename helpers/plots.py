@@ -42,10 +42,10 @@ def distribution_panels(distributions: Mapping[str, torch.Tensor], labels: list[
 
 def padding_heatmap(batch: Mapping[str, torch.Tensor], labels: list[list[str]], title: str) -> Figure:
     """The attention mask of a padded batch as a heatmap, each cell labelled with its token."""
-    mask = batch["attention_mask"].cpu()
+    mask = batch["attention_mask"].cpu().numpy()
     fig, ax = plt.subplots(figsize=(1 + 0.9 * mask.shape[1], 0.6 + 0.6 * mask.shape[0]))
     ax.imshow(mask, cmap="Blues", vmin=-0.5, vmax=2.5)
-    for (row, col), _ in np.ndenumerate(mask.numpy()):
+    for (row, col), _ in np.ndenumerate(mask):
         ax.text(col, row, labels[row][col], ha="center", va="center", fontsize=8)
     ax.set(title=f"{title} (blue: attention_mask = 1)", xlabel="position", ylabel="row")
     ax.set_yticks(range(mask.shape[0]))

@@ -1,8 +1,14 @@
-"""Can bitsandbytes quantize here, and how far does a quantized model agree with full precision."""
+"""Can bitsandbytes quantize here, make its 4-bit layers compute alike on every CPU, compare with full precision."""
 
 from __future__ import annotations
 
+import logging
+
 import torch
+
+# On CPUs with AVX512-BF16, importing bitsandbytes logs that it cannot fetch an optional fused kernel from the Hub.
+# The workbook never uses that kernel (see use_reference_cpu_kernel), so the message is noise in a cell's output.
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 
 def bitsandbytes_problem(device: str) -> str | None:
@@ -18,6 +24,20 @@ def bitsandbytes_problem(device: str) -> str | None:
     except Exception as error:  # noqa: BLE001
         return f"bitsandbytes {bnb.__version__} cannot quantize on {device} ({error}). Continuing unquantized."
     return None
+
+
+def use_reference_cpu_kernel(model: torch.nn.Module) -> int:
+    """Keep every 4-bit layer on bitsandbytes' reference CPU kernel, whatever the CPU; return how many layers."""
+    try:
+        from bitsandbytes.nn import Linear4bit
+    except Exception:  # noqa: BLE001 - no bitsandbytes, no 4-bit layers
+        return 0
+    layers = [module for module in model.modules() if isinstance(module, Linear4bit)]
+    for layer in layers:
+        # Where this is True (CPUs with AVX512-BF16), the first forward pass repacks the weights for a fused bf16
+        # kernel: other rounding, so other tokens, and a crash on layers narrower than one 64-value block.
+        layer.support_avx512bf16_for_cpu = False
+    return len(layers)
 
 
 def agreeing_prefix(a: torch.Tensor, b: torch.Tensor) -> int:

@@ -1,8 +1,8 @@
-"""Re-execute notebooks in place and store their outputs: `python scripts/execute_notebooks.py [NOTEBOOK ...]`."""
+"""Re-execute notebooks and store their outputs: `python scripts/execute_notebooks.py [--into DIR] [NOTEBOOK ...]`."""
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from pathlib import Path
 
@@ -12,21 +12,27 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def execute(path: Path) -> float:
+def execute(path: Path, into: Path | None = None) -> float:
     """Run one notebook top to bottom in its own folder, store it with outputs, and return the seconds taken."""
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(notebook, timeout=900, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    nbformat.write(notebook, path)
+    nbformat.write(notebook, into / path.name if into else path)
     return time.perf_counter() - start
 
 
-def main(paths: list[str]) -> None:
-    """Execute the given notebooks, or every notebook in notebooks/."""
-    for path in [Path(p) for p in paths] or sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
-        print(f"{path.name}: {execute(path):.1f} s", flush=True)
+def main() -> None:
+    """Execute the given notebooks, or every notebook in notebooks/, in place or into another folder."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
+    parser.add_argument("--into", type=Path, help="write the executed notebooks here instead of in place")
+    args = parser.parse_args()
+    if args.into:
+        args.into.mkdir(parents=True, exist_ok=True)
+    for path in args.notebooks or sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
+        print(f"{path.name}: {execute(path, args.into):.1f} s", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,24 @@ def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny GPT-2-architecture model without a chat template."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-gpt2"), arch="gpt2", chat_template=False)
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, failing the test with its output if it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, command))}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def preinstalled_environment(where: Path) -> Path:
+    """A fresh virtual environment with this one's packages preinstalled, except the workbook; returns its python."""
+    run([sys.executable, "-m", "venv", "--without-pip", str(where / "venv")])  # pip, like the rest, comes preinstalled
+    python = where / "venv" / "bin" / "python"
+    preinstalled = where / "preinstalled"
+    preinstalled.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(("__editable__", "llm_generation_workbook_helpers", "helpers")):
+            (preinstalled / entry.name).symlink_to(entry)
+    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    (site / "colab_preinstalled.pth").write_text(f"{preinstalled}\n")
+    return python

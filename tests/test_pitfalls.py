@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -61,6 +62,14 @@ def test_cli_refuses_unknown_model():
     result = subprocess.run([sys.executable, "-m", "helpers.pitfalls", "--model", "no/such-model"],
                             capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
     assert result.returncode == 2 and "cannot be downloaded" in result.stderr
+
+
+@pytest.mark.parametrize("device, complaint", [("tpu", "use 'cpu'"), ("cuda:x", "use 'cpu'"),
+                                              ("cuda:99", "(no cuda device|CUDA device\\(s\\))")])
+def test_cli_refuses_a_bad_or_absent_device(tiny_llama, device, complaint):
+    result = subprocess.run([sys.executable, "-m", "helpers.pitfalls", "--model", str(tiny_llama), "--device", device],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and re.search(complaint, result.stderr) and result.stderr.count("\n") == 1
 
 
 def test_distinct_and_diversity():

@@ -1,0 +1,78 @@
+"""bitsandbytes takes one of two 4-bit CPU paths depending on AVX512-BF16: both are exercised here, on any CPU.
+
+Each test runs in a subprocess whose has_avx512bf16 is forced (tests/cpu_path/sitecustomize.py), so CI fails
+when either path breaks, whichever CPU it runs on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("bitsandbytes")
+
+HOOK = Path(__file__).parent / "cpu_path"
+NOTEBOOK_01 = Path(__file__).resolve().parents[1] / "notebooks" / "01_loading_a_quantized_model.ipynb"
+GENERATE = """
+import json, sys, torch
+from helpers.quantization import use_reference_cpu_kernel  # first, as in notebook 01: it quiets bitsandbytes' import
+import bitsandbytes as bnb
+from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+model_dir, quant_type, fix = sys.argv[1], sys.argv[2], sys.argv[3] == "fix"
+tokenizer = AutoTokenizer.from_pretrained(model_dir)
+model = AutoModelForCausalLM.from_pretrained(model_dir, device_map="cpu", dtype=torch.bfloat16,
+    quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=quant_type,
+                                           bnb_4bit_compute_dtype=torch.bfloat16))
+layers = use_reference_cpu_kernel(model) if fix else 0
+inputs = tokenizer(["A list of colors: red,", "Portugal is"])
+tokens = [model.generate(input_ids=ids[None], max_new_tokens=12, do_sample=False, pad_token_id=0)[0].tolist()
+          for ids in map(torch.tensor, inputs["input_ids"])]
+print(json.dumps({"avx512bf16": bnb.functional.has_avx512bf16(), "layers": layers, "tokens": tokens}))
+"""
+
+
+def forced(avx512bf16: bool, command: list[str]) -> subprocess.CompletedProcess:
+    """Run a command with bitsandbytes believing the CPU has (or lacks) AVX512-BF16."""
+    env = os.environ | {"WORKBOOK_TEST_AVX512BF16": str(int(avx512bf16)),
+                        "PYTHONPATH": os.pathsep.join([str(HOOK), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=NOTEBOOK_01.parents[1])
+
+
+def generate(model_dir: Path, avx512bf16: bool, quant_type: str = "nf4", fix: bool = True) -> subprocess.CompletedProcess:
+    return forced(avx512bf16, [sys.executable, "-c", GENERATE, str(model_dir), quant_type, "fix" if fix else "raw"])
+
+
+def test_forcing_reaches_the_fused_path_and_its_known_crash(tiny_llama):
+    """Proves the switch works: unfixed, the forced AVX512-BF16 path crashes on a 32-wide layer (README, known issues)."""
+    crashed = generate(tiny_llama, avx512bf16=True, fix=False)
+    assert crashed.returncode != 0 and "is invalid for input of size" in crashed.stderr, crashed.stderr[-2000:]
+    plain = generate(tiny_llama, avx512bf16=False, fix=False)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert json.loads(plain.stdout)["avx512bf16"] is False
+
+
+@pytest.mark.parametrize("quant_type", ["nf4", "fp4"])
+def test_reference_kernel_gives_the_same_tokens_on_both_paths(tiny_llama, quant_type):
+    runs = {flag: generate(tiny_llama, avx512bf16=flag, quant_type=quant_type) for flag in (False, True)}
+    for flag, run in runs.items():
+        assert run.returncode == 0, f"avx512bf16={flag}: {run.stderr[-2000:]}"
+        assert "kernels-community" not in run.stderr, "bitsandbytes' kernel-download warning leaks into the output"
+    results = {flag: json.loads(run.stdout) for flag, run in runs.items()}
+    assert results[True]["avx512bf16"] is True and results[False]["avx512bf16"] is False
+    assert results[True]["layers"] == results[False]["layers"] > 0
+    assert results[True]["tokens"] == results[False]["tokens"]
+
+
+def test_notebook_01_stored_outputs_hold_on_the_other_cpu_path():
+    """nbval of notebook 01 with the branch this CPU does not take: the stored outputs must match there too."""
+    import bitsandbytes as bnb
+
+    other = not bnb.functional.has_avx512bf16()
+    run = forced(other, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                         "--nbval-current-env", str(NOTEBOOK_01)])
+    assert run.returncode == 0, f"avx512bf16={other}:\n{run.stdout[-4000:]}"

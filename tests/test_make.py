@@ -1,0 +1,45 @@
+"""The Makefile's promises that are not tests of the notebooks: set-up failures in one line, JupyterLab as root."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import preinstalled_environment
+
+from helpers.devices import ACCELERATORS, accelerator_available
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=os.environ | env)
+
+
+def test_unsatisfiable_constraints_fail_in_one_line_that_names_the_fix(tmp_path):
+    preinstalled_environment(tmp_path)  # has torch already, as a GPU runner or Colab would: set-up skips it
+    bad = tmp_path / "constraints.txt"
+    bad.write_text("transformers==0.0.1\n")
+    result = make("setup", f"VENV={tmp_path / 'venv'}", f"CONSTRAINTS={bad}")
+    assert result.returncode != 0
+    said = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith(("error", "ERROR"))]
+    assert len(said) == 2 and "transformers" in said[0], said  # pip's reason, then ours
+    assert f"pinned in {bad}" in said[-1] and "make setup CONSTRAINTS=" in said[-1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_lab_runs_as_root_without_a_browser():
+    command = make("-n", "lab", "DISPLAY=").stdout.splitlines()[-1]
+    assert "jupyter lab" in command and "--allow-root" in command and "--no-browser" in command
+    assert "--no-browser" not in make("-n", "lab", "DISPLAY=:0").stdout.splitlines()[-1]
+
+
+@pytest.mark.skipif(any(map(accelerator_available, ACCELERATORS)), reason="this machine has a GPU")
+def test_test_gpu_without_a_gpu_stops_at_once_in_one_line():
+    result = make("test-gpu", WORKBOOK_DEVICE="")
+    ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert result.returncode != 0 and len(ours) == 1, result.stderr
+    assert "no GPU here" in ours[0] and "make test-gpu" in ours[0] and "pytest" not in result.stdout
