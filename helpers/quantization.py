@@ -6,9 +6,11 @@ import logging
 
 import torch
 
-# On CPUs with AVX512-BF16, importing bitsandbytes logs that it cannot fetch an optional fused kernel from the Hub.
-# The workbook never uses that kernel (see use_reference_cpu_kernel), so the message is noise in a cell's output.
+# Library noise that would otherwise fill cells' stderr: on CPUs with AVX512-BF16, importing bitsandbytes logs that it
+# cannot fetch a fused kernel from the Hub (the workbook never uses it: see use_reference_cpu_kernel); and every int8
+# matmul on float32 inputs logs that it casts them to float16 to quantize them, which is how int8 works anyway.
 logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
+logging.getLogger("bitsandbytes.autograd._functions").setLevel(logging.ERROR)
 
 
 def bitsandbytes_problem(device: str) -> str | None:

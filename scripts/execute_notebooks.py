@@ -1,4 +1,4 @@
-"""Re-execute notebooks and store their outputs: `python scripts/execute_notebooks.py [--into DIR] [NOTEBOOK ...]`."""
+"""Re-execute notebooks and store their outputs: `python scripts/execute_notebooks.py [--into DIR] [--allow-errors] [NOTEBOOK ...]`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def execute(path: Path, into: Path | None = None) -> float:
+def execute(path: Path, into: Path | None = None, allow_errors: bool = False) -> float:
     """Run one notebook top to bottom in its own folder, store it with outputs, and return the seconds taken."""
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=900, kernel_name="python3", record_timing=False,
+    NotebookClient(notebook, timeout=900, kernel_name="python3", record_timing=False, allow_errors=allow_errors,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     nbformat.write(notebook, into / path.name if into else path)
     return time.perf_counter() - start
@@ -27,11 +27,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
     parser.add_argument("--into", type=Path, help="write the executed notebooks here instead of in place")
+    parser.add_argument("--allow-errors", action="store_true", help="run on past a failing cell and store its error")
     args = parser.parse_args()
     if args.into:
         args.into.mkdir(parents=True, exist_ok=True)
     for path in args.notebooks or sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
-        print(f"{path.name}: {execute(path, args.into):.1f} s", flush=True)
+        print(f"{path.name}: {execute(path, args.into, args.allow_errors):.1f} s", flush=True)
 
 
 if __name__ == "__main__":

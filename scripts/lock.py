@@ -1,31 +1,56 @@
 """Pin this environment's exact versions in constraints.txt, or (--diff) report how it differs from them.
 
-torch is left out: its build depends on the machine (CPU wheel here, CUDA on a GPU runner, Colab's own).
+torch and what it depends on are left out: its build depends on the machine (the CPU wheel here, a GPU runner's
+CUDA build, Colab's own), and pinning its dependencies would fight that build's own pins.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from importlib import metadata
 import subprocess
 import sys
 from pathlib import Path
 
 LOCK = Path(__file__).resolve().parents[1] / "constraints.txt"
-UNPINNED = re.compile(r"^(torch|triton|nvidia-[\w-]+|cuda-[\w-]+)$", re.IGNORECASE)
+
 HEADER = """\
 # The exact versions CI passed with, used by `make setup` and .ci/run (pip install -c constraints.txt).
 # requirements.txt keeps ranges, so that Colab reinstalls nothing. Rewrite with `make lock`; `make test-latest`
-# runs the suite against the newest releases and reports what changed. torch is chosen per machine (Makefile).
+# runs the suite against the newest releases and reports what changed. torch and its dependencies are chosen
+# per machine (Makefile), so they are not pinned here.
 """
 
 
+def canonical(name: str) -> str:
+    """A distribution name as pip compares them: lower case, runs of -_. as one dash."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def torch_and_its_dependencies() -> set[str]:
+    """torch and every distribution it requires, directly or not (canonical names)."""
+    found, todo = set(), ["torch"]
+    while todo:
+        name = canonical(todo.pop())
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requirements = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [re.match(r"[A-Za-z0-9_.-]+", r).group() for r in requirements if "extra ==" not in r]
+    return found
+
+
 def installed() -> dict[str, str]:
-    """The environment's distributions and versions, as pip freeze reports them, less torch and editable installs."""
+    """The environment's distributions and versions, as pip freeze reports them, less torch's and editable ones."""
     lines = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
                            text=True, check=True).stdout.splitlines()
     pins = dict(line.split("==", 1) for line in lines if "==" in line)
-    return {name: version for name, version in pins.items() if not UNPINNED.match(name)}
+    unpinned = torch_and_its_dependencies()
+    return {name: version for name, version in pins.items() if canonical(name) not in unpinned}
 
 
 def pinned() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """bitsandbytes takes one of two 4-bit CPU paths depending on AVX512-BF16: both are exercised here, on any CPU.
 
 Each test runs in a subprocess whose has_avx512bf16 is forced (tests/cpu_path/sitecustomize.py), so CI fails
-when either path breaks, whichever CPU it runs on.
+when either path breaks, whichever CPU it runs on. Notebook 01 is also checked as an AVX2-only laptop runs it.
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ print(json.dumps({"avx512bf16": bnb.functional.has_avx512bf16(), "layers": layer
 """
 
 
-def forced(avx512bf16: bool, command: list[str]) -> subprocess.CompletedProcess:
-    """Run a command with bitsandbytes believing the CPU has (or lacks) AVX512-BF16."""
-    env = os.environ | {"WORKBOOK_TEST_AVX512BF16": str(int(avx512bf16)),
-                        "PYTHONPATH": os.pathsep.join([str(HOOK), os.environ.get("PYTHONPATH", "")])}
+def forced(avx512bf16: bool, command: list[str], **env: str) -> subprocess.CompletedProcess:
+    """Run a command with bitsandbytes believing the CPU has (or lacks) AVX512-BF16, with more variables if given."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"} | env | {
+        "WORKBOOK_TEST_AVX512BF16": str(int(avx512bf16)),
+        "PYTHONPATH": os.pathsep.join([str(HOOK), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=NOTEBOOK_01.parents[1])
 
 
@@ -68,11 +69,16 @@ def test_reference_kernel_gives_the_same_tokens_on_both_paths(tiny_llama, quant_
     assert results[True]["tokens"] == results[False]["tokens"]
 
 
-def test_notebook_01_stored_outputs_hold_on_the_other_cpu_path():
-    """nbval of notebook 01 with the branch this CPU does not take: the stored outputs must match there too."""
+# A laptop without AVX-512 (most have AVX2 only): torch, MKL and oneDNN limited to AVX2 instructions.
+AVX2_LAPTOP = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+
+
+@pytest.mark.parametrize("cpu", ["other AVX512-BF16 branch", "AVX2 laptop"])
+def test_notebook_01_stored_outputs_hold_on_another_cpu(cpu):
+    """nbval of notebook 01 where bitsandbytes takes the branch this CPU does not, and as on an AVX2-only laptop."""
     import bitsandbytes as bnb
 
-    other = not bnb.functional.has_avx512bf16()
+    other = not bnb.functional.has_avx512bf16() if cpu.startswith("other") else False
     run = forced(other, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-                         "--nbval-current-env", str(NOTEBOOK_01)])
-    assert run.returncode == 0, f"avx512bf16={other}:\n{run.stdout[-4000:]}"
+                         "--nbval-current-env", str(NOTEBOOK_01)], **(AVX2_LAPTOP if cpu == "AVX2 laptop" else {}))
+    assert run.returncode == 0, f"{cpu}:\n{run.stdout[-4000:]}"

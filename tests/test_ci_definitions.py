@@ -37,6 +37,7 @@ def test_gpu_job_runs_make_test_gpu_on_a_self_hosted_cuda_runner():
     assert {"self-hosted", "gpu"} <= set(job["runs-on"])
     assert 0 < job["timeout-minutes"] <= 90
     assert re.search(r"^make test-gpu\b", commands("gpu"), re.MULTILINE)
+    assert "pull_request.head.repo.full_name == github.repository" in job["if"], "fork PRs must not reach the runner"
 
 
 def test_both_jobs_cache_the_model_and_the_gpu_job_keeps_its_artefacts():
@@ -45,4 +46,4 @@ def test_both_jobs_cache_the_model_and_the_gpu_job_keeps_its_artefacts():
     kept = " ".join(settings["path"] for settings in uses("gpu", "actions/upload-artifact"))
     assert "build/test-gpu.xml" in kept and "build/executed-gpu" in kept
     assert "--junitxml=build/test-gpu.xml" in (ROOT / "Makefile").read_text()
-    assert "--into build/executed-gpu" in commands("gpu")
+    assert "--allow-errors --into build/executed-gpu" in commands("gpu")

@@ -57,6 +57,10 @@ def test_notebook_opened_alone_runs_through_the_colab_path(tmp_path):
     assert helpers_file.startswith(str(tmp_path / "venv")), "the Colab cell did not install the workbook's wheel"
     assert torch_file.startswith(str(tmp_path / "preinstalled")), "the Colab cell replaced the preinstalled torch"
     assert has_prompts == "True", "the wheel lacks the shipped prompts"
+    site = Path(helpers_file).parents[1]
+    added = sorted(p.name for p in site.iterdir() if p.name not in {"colab_preinstalled.pth", "__pycache__"})
+    assert [name.split("-")[0] for name in added] == ["helpers", "llm_generation_workbook_helpers"], (
+        f"the Colab cell installed more than the workbook: {added}")
     executed = nbformat.read(alone / "executed.ipynb", as_version=4)
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors and any("Paris" in str(c.get("outputs")) for c in executed.cells)
