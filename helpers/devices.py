@@ -22,13 +22,18 @@ def pick_device() -> str:
     choice = os.environ.get("WORKBOOK_DEVICE")
     if not choice:
         return next((kind for kind in ACCELERATORS if accelerator_available(kind)), "cpu")
+    return checked_device(choice, "WORKBOOK_DEVICE=")
+
+
+def checked_device(choice: str, where: str = "") -> str:
+    """The device named, if torch can use it here; otherwise a ValueError that names the fix."""
     kind, _, index = choice.partition(":")
     if kind not in {"cpu", *ACCELERATORS} or (index and not (kind == "cuda" and index.isdigit())):
-        raise ValueError(f"WORKBOOK_DEVICE={choice!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'.")
+        raise ValueError(f"{where}{choice!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'.")
     if kind != "cpu" and not accelerator_available(kind):
-        raise ValueError(f"WORKBOOK_DEVICE={choice!r}, but torch sees no {kind} device: unset it to use the CPU.")
+        raise ValueError(f"{where}{choice!r}, but torch sees no {kind} device: use the CPU.")
     if index and int(index) >= torch.cuda.device_count():
-        raise ValueError(f"WORKBOOK_DEVICE={choice!r}, but torch sees {torch.cuda.device_count()} CUDA device(s): "
+        raise ValueError(f"{where}{choice!r}, but torch sees {torch.cuda.device_count()} CUDA device(s): "
                          "use cuda:0 up to one less than that.")
     return choice
 

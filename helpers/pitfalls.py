@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -200,33 +199,33 @@ def diagnose(model, tokenizer) -> list[Pitfall]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Load the workbook's model (CPU and float32 unless --device says otherwise), run every check, print the table."""
+    """Load the workbook's model in float32 (on the CPU unless --device says otherwise), run every check, print them."""
     import argparse
 
     import pandas as pd
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from helpers.devices import pick_device, pick_dtype
+    from helpers.devices import checked_device
     from helpers.models import ModelUnavailableError, resolve_model
 
     parser = argparse.ArgumentParser(prog="python -m helpers.pitfalls", description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="model name (default: $WORKBOOK_MODEL, else SmolLM2-135M-Instruct)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--device", default="cpu", help="cpu (default, float32), cuda, cuda:N or mps (16-bit)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or mps; float32 on each")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # the pitfalls' own warnings: the table reports them
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    os.environ["WORKBOOK_DEVICE"] = args.device  # pick_device's checks: a bad or absent device names the fix
     try:
-        device = pick_device()
+        device = checked_device(args.device, "--device ")
         model_dir = resolve_model(args.model)
     except (ModelUnavailableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=pick_dtype(device), device_map=device)
+    # float32 on every device: the padding checks compare tokens exactly, and 16 bits can flip a close greedy choice.
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, device_map=device)
     results = diagnose(model, tokenizer)
     if args.json:
         print(json.dumps([asdict(r) for r in results], indent=1))

@@ -60,7 +60,7 @@ def updated_notebook(path: Path, repo: str) -> nbformat.NotebookNode:
     source = INSTALL_CELL.format(repository=repo)
     has_cell = len(notebook.cells) > 2 and notebook.cells[2].source.startswith(INSTALL_MARKER)
     if has_cell:
-        notebook.cells[2].source = source
+        notebook.cells[1].source, notebook.cells[2].source = INSTALL_NOTE, source
     else:
         cell = nbformat.v4.new_code_cell(source)
         notebook.cells[1:1] = [nbformat.v4.new_markdown_cell(INSTALL_NOTE), cell]

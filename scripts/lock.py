@@ -1,25 +1,25 @@
 """Pin this environment's exact versions in constraints.txt, or (--diff) report how it differs from them.
 
-torch and what it depends on are left out: its build depends on the machine (the CPU wheel here, a GPU runner's
-CUDA build, Colab's own), and pinning its dependencies would fight that build's own pins.
+torch and the packages only it needs are left out: its build depends on the machine (the CPU wheel here, a GPU
+runner's CUDA build, Colab's own), and pinning them would fight that build's own pins (sympy, nvidia-*).
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-from importlib import metadata
 import subprocess
 import sys
 from pathlib import Path
 
 LOCK = Path(__file__).resolve().parents[1] / "constraints.txt"
+TORCH_OWN = re.compile(r"^(torch|triton|sympy|mpmath|networkx|nvidia-.*|cuda-.*)$")
 
 HEADER = """\
 # The exact versions CI passed with, used by `make setup` and .ci/run (pip install -c constraints.txt).
 # requirements.txt keeps ranges, so that Colab reinstalls nothing. Rewrite with `make lock`; `make test-latest`
-# runs the suite against the newest releases and reports what changed. torch and its dependencies are chosen
-# per machine (Makefile), so they are not pinned here.
+# runs the suite against the newest releases and reports what changed. torch and the packages only it needs
+# (sympy, networkx, nvidia-*) are chosen per machine (Makefile), so they are not pinned here.
 """
 
 
@@ -28,29 +28,12 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def torch_and_its_dependencies() -> set[str]:
-    """torch and every distribution it requires, directly or not (canonical names)."""
-    found, todo = set(), ["torch"]
-    while todo:
-        name = canonical(todo.pop())
-        if name in found:
-            continue
-        found.add(name)
-        try:
-            requirements = metadata.requires(name) or []
-        except metadata.PackageNotFoundError:
-            continue
-        todo += [re.match(r"[A-Za-z0-9_.-]+", r).group() for r in requirements if "extra ==" not in r]
-    return found
-
-
 def installed() -> dict[str, str]:
-    """The environment's distributions and versions, as pip freeze reports them, less torch's and editable ones."""
+    """The environment's distributions and versions, as pip freeze reports them, less torch's own and editable ones."""
     lines = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
                            text=True, check=True).stdout.splitlines()
     pins = dict(line.split("==", 1) for line in lines if "==" in line)
-    unpinned = torch_and_its_dependencies()
-    return {name: version for name, version in pins.items() if canonical(name) not in unpinned}
+    return {name: version for name, version in pins.items() if not TORCH_OWN.match(canonical(name))}
 
 
 def pinned() -> dict[str, str]:

@@ -45,6 +45,7 @@ def forced(avx512bf16: bool, command: list[str], **env: str) -> subprocess.Compl
 
 
 def generate(model_dir: Path, avx512bf16: bool, quant_type: str = "nf4", fix: bool = True) -> subprocess.CompletedProcess:
+    """Generate from a 4-bit model in a subprocess on the forced path, with or without use_reference_cpu_kernel."""
     return forced(avx512bf16, [sys.executable, "-c", GENERATE, str(model_dir), quant_type, "fix" if fix else "raw"])
 
 

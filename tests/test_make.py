@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def make(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run make in the repository with extra environment variables, capturing its output."""
     return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
                           env=os.environ | env)
 
