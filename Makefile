@@ -33,7 +33,6 @@ model: setup  ## prepare the model that WORKBOOK_MODEL names (default SmolLM2-13
 	$(PREPARE_MODEL)
 
 lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0.0.0 in a container with a published port)
-	$(PY) -m pip install -q "jupyterlab>=4.2"
 	@echo "JupyterLab is starting: open the http://127.0.0.1:PORT/lab?token=... address it prints below in your browser."
 	$(PY) -m jupyter lab notebooks/ --ServerApp.ip=$(LAB_IP) $(LAB_FLAGS)
 
