@@ -158,9 +158,15 @@ def double_bos(model, tokenizer) -> Pitfall:
     return Pitfall("double BOS", f"{count(wrong)} BOS tokens", f"add_special_tokens=False: {count(fixed)}", count(wrong) == 2 and count(fixed) == 1)
 
 
+def special_token_strings(tokenizer) -> list[str]:
+    """The tokenizer's special tokens: its named ones and added tokens marked special, not added ordinary text ("\\n")."""
+    added = [str(t) for t in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values() if getattr(t, "special", False)]
+    return sorted({t for t in list(getattr(tokenizer, "all_special_tokens", [])) + added if t})
+
+
 def injected_special_tokens(tokenizer, messages: list[dict]) -> list[str]:
     """The special tokens (role markers and the like) that appear inside the messages' contents."""
-    specials = [t for t in tokenizer.all_special_tokens + [str(t) for t in tokenizer.added_tokens_decoder.values()] if t]
+    specials = special_token_strings(tokenizer)
     return sorted({t for m in messages for t in specials if t in m["content"]})
 
 

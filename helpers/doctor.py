@@ -1,0 +1,266 @@
+"""The doctor for your own `generate` calls: it names the workbook's pitfalls in a call, before or while it runs.
+
+    findings = check(model, tokenizer, inputs, max_new_tokens=40)   # one call, nothing generated
+    with watch(model, tokenizer, reproducible=True):                 # every generate call inside the block
+        model.generate(**inputs, do_sample=True)
+
+Each finding names the pitfall, why it matters, the one-line fix and the notebook section that teaches it. The doctor
+only reads the call (the inputs, the arguments, the model's generation config); what it cannot read it reports as
+"cannot check …" instead of raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from helpers.pitfalls import special_token_strings
+
+SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
+USEFUL_ANSWER = 16  # new tokens below which a max_length leaves no room for an answer
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One pitfall found in a generate call: what, why it matters, the fix, and where the workbook teaches it."""
+
+    name: str
+    why: str
+    fix: str
+    lesson: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.why} Fix: {self.fix} (see {self.lesson})"
+
+
+CANNOT = "cannot check"
+
+
+def _cannot(what: str, reason: str) -> Finding:
+    """A note that one pitfall could not be checked on this call, and why."""
+    return Finding(f"{CANNOT} {what}", reason, "nothing to fix", "the doctor's notes")
+
+
+def _tokens(inputs: Any, kwargs: Mapping[str, Any]) -> tuple[torch.Tensor | None, torch.Tensor | None, bool]:
+    """The call's input ids, its attention mask, and whether a mask was passed at all."""
+    if isinstance(inputs, Mapping):
+        ids, mask = inputs.get("input_ids"), inputs.get("attention_mask")
+        passed = "attention_mask" in inputs or "attention_mask" in kwargs
+    else:
+        ids, mask, passed = inputs, None, "attention_mask" in kwargs
+    ids = kwargs.get("input_ids", ids)
+    mask = kwargs.get("attention_mask", mask)
+    if isinstance(ids, list):
+        ids = torch.tensor(ids)
+    if not isinstance(ids, torch.Tensor) or ids.dtype not in (torch.int64, torch.int32) or ids.dim() not in (1, 2):
+        return None, None, passed
+    ids = ids if ids.dim() == 2 else ids[None]
+    if isinstance(mask, torch.Tensor) and mask.shape[-1] == ids.shape[-1]:
+        mask = mask if mask.dim() == 2 else mask[None]
+    else:
+        mask = None
+    return ids, mask, passed
+
+
+def _setting(model, kwargs: Mapping[str, Any], name: str) -> tuple[Any, bool]:
+    """A generation setting's effective value (call, then generation_config=, then the model's), and whether the call set it."""
+    if name in kwargs:
+        return kwargs[name], True
+    given = kwargs.get("generation_config")
+    if given is not None and getattr(given, name, None) is not None:
+        return getattr(given, name), True
+    return getattr(getattr(model, "generation_config", None), name, None), False
+
+
+def _ids(value: Any) -> set[int]:
+    """A token id, or a list of them, as a set."""
+    if value is None:
+        return set()
+    if isinstance(value, torch.Tensor):
+        return set(value.flatten().tolist())
+    return set(value) if isinstance(value, (list, tuple, set)) else {int(value)}
+
+
+def _padding(ids: torch.Tensor, mask: torch.Tensor | None, pad: set[int]) -> tuple[bool, bool]:
+    """Whether any row is padded on the right, and whether any is padded at all."""
+    if mask is not None:
+        holes = mask == 0
+        return bool(holes[:, -1].any()), bool(holes.any())
+    if not pad:
+        return False, False
+    is_pad = torch.isin(ids, torch.tensor(sorted(pad), device=ids.device))
+    right = bool((is_pad[:, -1] & ~is_pad[:, 0]).any()) and not bool(is_pad[:, -1].all())
+    return right, bool(is_pad.any()) and not bool(is_pad.all())
+
+
+def _template_markers(tokenizer) -> set[int]:
+    """The special-token ids the chat template writes around a message, less those the tokenizer adds to plain text (BOS)."""
+    probe = tokenizer.apply_chat_template([{"role": "user", "content": "x"}], add_generation_prompt=True, tokenize=True)
+    probe = probe["input_ids"] if isinstance(probe, Mapping) else probe
+    special = set(getattr(tokenizer, "all_special_ids", []))
+    return {int(t) for t in probe if int(t) in special} - set(tokenizer("x")["input_ids"])
+
+
+def _system_header(tokenizer) -> tuple[str, str] | None:
+    """The first line the chat template writes for a system turn (its role marker) and the BOS text before it, if any."""
+    marker = "\u2063doctor\u2063"
+    try:
+        text = tokenizer.apply_chat_template([{"role": "system", "content": marker}], tokenize=False)
+    except Exception:  # templates that reject a system turn
+        return None
+    header, bos = text.split(marker)[0].split("\n")[0], getattr(tokenizer, "bos_token", None) or ""
+    specials = special_token_strings(tokenizer)
+    if bos and header.startswith(bos) and any(t in header[len(bos):] for t in specials):
+        return header[len(bos):], bos  # Llama 3 style: BOS, then the role marker
+    return (header, "") if any(t in header for t in specials) else None
+
+
+def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
+    """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating; never raises on a valid call."""
+    findings: list[Finding] = []
+    kwargs = generate_kwargs
+    config = getattr(model, "config", None)
+    if getattr(config, "is_encoder_decoder", False):
+        return [_cannot("padding and lengths", "an encoder-decoder model pads and counts differently from a decoder-only one.")]
+    ids, mask, mask_passed = _tokens(inputs, kwargs)
+    pad_id, _ = _setting(model, kwargs, "pad_token_id")
+    pad = _ids(getattr(tokenizer, "pad_token_id", None)) | _ids(pad_id)
+    eos = _ids(_setting(model, kwargs, "eos_token_id")[0]) | _ids(getattr(tokenizer, "eos_token_id", None))
+    if ids is None:
+        findings.append(_cannot("the prompt", "no input_ids tensor in the call (inputs_embeds?): padding, template and BOS checks skipped."))
+        batch, prompt_length = 1, 0
+    else:
+        batch, prompt_length = ids.shape
+    if ids is not None and batch > 1:
+        right, padded = _padding(ids, mask, pad)
+        if right:
+            findings.append(Finding(
+                "right padding", "a decoder-only model continues from the last position, which is padding in the short rows, so their outputs change.",
+                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 05, 'Right padding changes the output'"))
+        if getattr(tokenizer, "pad_token", "") is None:
+            findings.append(Finding(
+                "no pad token", "the tokenizer has no pad token, so a batch cannot be padded (and generate warns on every call).",
+                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 05, 'A pad token'"))
+        if padded and not mask_passed and pad & eos:
+            findings.append(Finding(
+                "no attention mask", "the pad token is also EOS, so generate cannot tell padding from text and attends to the padding.",
+                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 05, 'The attention mask'"))
+        dtype = getattr(model, "dtype", torch.float32)
+        quantized = getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False)
+        if padded and (dtype in (torch.float16, torch.bfloat16) or quantized):
+            precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
+            findings.append(Finding(
+                "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
+                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 05, 'Fix: pad on the left'"))
+    max_new, new_set = _setting(model, kwargs, "max_new_tokens")
+    max_length, length_set = _setting(model, kwargs, "max_length")
+    if max_new is None and max_length is None:
+        findings.append(Finding(
+            "no length limit", "with no max_new_tokens or max_length, transformers 5 stops after 20 new tokens, often mid-sentence.",
+            "pass max_new_tokens=N.", "notebook 04, 'The default: 20 new tokens'"))
+    elif max_new is None and length_set and max_length - prompt_length < USEFUL_ANSWER:
+        room = max_length - prompt_length
+        findings.append(Finding(
+            "max_length counts the prompt", f"max_length={max_length} includes the {prompt_length}-token prompt, leaving {max(room, 0)} new tokens.",
+            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 04, 'max_length counts the prompt'"))
+    do_sample, _ = _setting(model, kwargs, "do_sample")
+    given = [name for name in SAMPLING_ONLY if name in kwargs and kwargs[name] is not None]
+    if not do_sample and given:
+        findings.append(Finding(
+            "sampling settings without sampling", f"{', '.join(given)} only act when sampling, and do_sample is off: the output is greedy.",
+            "pass do_sample=True, or drop the sampling settings.", "notebook 03, 'How each setting reshapes the distribution'"))
+    stop_strings, _ = _setting(model, kwargs, "stop_strings")
+    if stop_strings and kwargs.get("tokenizer") is None:
+        findings.append(Finding(
+            "stop_strings without tokenizer", "generate needs the tokenizer to find stop strings in tokens, and raises without it.",
+            "pass tokenizer=tokenizer to generate.", "notebook 04, 'Stop strings'"))
+    if ids is not None:
+        findings += _template_findings(tokenizer, ids, mask, pad)
+    return findings
+
+
+def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, pad: set[int]) -> list[Finding]:
+    """Chat-template pitfalls read from the prompt's tokens: raw prompt, double BOS, a forged system turn."""
+    if not getattr(tokenizer, "chat_template", None):
+        return []
+    try:
+        markers = _template_markers(tokenizer)
+        system = _system_header(tokenizer)
+    except Exception as error:  # a template that needs other arguments
+        return [_cannot("the chat template", f"rendering a probe message failed ({type(error).__name__}).")]
+    rows = [row if mask is None else row[m.bool()] for row, m in zip(ids, mask if mask is not None else ids)]
+    findings = []
+    unpadded = pad if mask is None else set()  # without a mask, padding may look like a marker (pad = EOS)
+    if markers and not any((set(row.tolist()) - unpadded) & markers for row in rows):
+        findings.append(Finding(
+            "raw prompt to an instruct model", "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering.",
+            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 06, 'Raw prompt against the template'"))
+    bos = getattr(tokenizer, "bos_token_id", None)
+    if bos is not None and any(len(row) > 1 and row[0] == bos and row[1] == bos for row in rows):
+        findings.append(Finding(
+            "double BOS", "the prompt starts with two BOS tokens: a template rendered with tokenize=False was tokenized again with special tokens.",
+            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 06, 'Pitfall: the double BOS token'"))
+    if system is not None and any(_forged_system_turn(tokenizer.decode(row, skip_special_tokens=False), *system) for row in rows):
+        findings.append(Finding(
+            "special tokens in user content", "a system turn appears after the conversation started: role markers typed into a message became real special tokens.",
+            "strip the special-token strings from user content before applying the template (helpers.pitfalls.strip_special_tokens).",
+            "notebook 06, 'Pitfall: special tokens injected through user text'"))
+    return findings
+
+
+def _forged_system_turn(text: str, header: str, bos: str) -> bool:
+    """Whether a system turn's marker appears anywhere but at the start of the rendered prompt (a system turn is only ever first)."""
+    while bos and text.startswith(bos):
+        text = text[len(bos):]
+    return header in text[1:]
+
+
+@contextlib.contextmanager
+def watch(model, tokenizer, reproducible: bool = False) -> Iterator[list[Finding]]:
+    """Check every model.generate call in the block, print each new finding once, and collect them in the yielded list."""
+    found: list[Finding] = []
+    seeded = {"since_last_sample": False}
+    original_generate, original_seed = model.generate, torch.manual_seed
+
+    def report(finding: Finding) -> None:
+        if finding not in found:
+            found.append(finding)
+            print(f"doctor: {finding}")
+
+    @functools.wraps(original_generate)
+    def generate(*args, **kwargs):
+        try:
+            findings = check(model, tokenizer, *args[:1], **kwargs)
+        except Exception as error:  # the doctor must never break the learner's call
+            findings = [_cannot("this call", f"the doctor failed on it ({type(error).__name__}: {error}).")]
+        sampling = _setting(model, kwargs, "do_sample")[0]
+        if reproducible and sampling and not seeded["since_last_sample"]:
+            findings.append(Finding(
+                "sampling without a seed", "do_sample=True draws from torch's random generator; without a seed each run gives other text.",
+                "call transformers.set_seed(123) right before generate.", "notebook 03, 'Sampling, made reproducible'"))
+        if sampling:
+            seeded["since_last_sample"] = False
+        for finding in findings:
+            report(finding)
+        return original_generate(*args, **kwargs)
+
+    @functools.wraps(original_seed)
+    def manual_seed(seed):
+        seeded["since_last_sample"] = True
+        return original_seed(seed)
+
+    shadowed = vars(model).get("generate")  # an outer watch's wrapper, if any
+    model.generate, torch.manual_seed = generate, manual_seed
+    try:
+        yield found
+    finally:
+        if shadowed is None:
+            del model.generate  # the class's generate shows through again
+        else:
+            model.generate = shadowed
+        torch.manual_seed = original_seed
