@@ -121,9 +121,16 @@ def _system_header(tokenizer) -> tuple[str, str] | None:
 
 
 def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
-    """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating; never raises on a valid call."""
+    """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating; never raises."""
+    try:
+        return _check(model, tokenizer, inputs, generate_kwargs)
+    except Exception as error:  # an input the doctor does not understand must not break the learner's code
+        return [_cannot("this call", f"the doctor could not read it ({type(error).__name__}: {error}).")]
+
+
+def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Finding]:
+    """check()'s work, which may raise on inputs it does not understand."""
     findings: list[Finding] = []
-    kwargs = generate_kwargs
     config = getattr(model, "config", None)
     if getattr(config, "is_encoder_decoder", False):
         return [_cannot("padding and lengths", "an encoder-decoder model pads and counts differently from a decoder-only one.")]
@@ -234,10 +241,7 @@ def watch(model, tokenizer, reproducible: bool = False) -> Iterator[list[Finding
 
     @functools.wraps(original_generate)
     def generate(*args, **kwargs):
-        try:
-            findings = check(model, tokenizer, *args[:1], **kwargs)
-        except Exception as error:  # the doctor must never break the learner's call
-            findings = [_cannot("this call", f"the doctor failed on it ({type(error).__name__}: {error}).")]
+        findings = check(model, tokenizer, *args[:1], **kwargs)
         sampling = _setting(model, kwargs, "do_sample")[0]
         if reproducible and sampling and not seeded["since_last_sample"]:
             findings.append(Finding(

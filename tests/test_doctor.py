@@ -180,3 +180,11 @@ def default_model():
 
     path = resolve_model()
     return AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+
+
+def test_what_it_cannot_read_is_reported_not_raised(llama, monkeypatch):
+    model, _ = llama
+    assert names(model, object(), torch.ones(2, 3, dtype=torch.long), max_new_tokens=9) == set()  # no tokenizer API at all
+    monkeypatch.setattr(doctor, "_tokens", lambda *_: 1 / 0)
+    assert [str(f) for f in doctor.check(model, object())] == [
+        "cannot check this call: the doctor could not read it (ZeroDivisionError: division by zero). Fix: nothing to fix (see the doctor's notes)"]
