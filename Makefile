@@ -16,7 +16,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab test test-gpu test-latest lock links notebooks bench clean
+.PHONY: setup model lab test browser test-gpu test-latest lock links notebooks bench pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -39,6 +39,9 @@ lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
 	$(PYTEST) --nbval tests notebooks
 
+browser:  ## install Debian's chromium and chromedriver for tests/test_browser.py (as root; nothing if there)
+	bash scripts/install_browser.sh
+
 test-gpu: setup  ## validate every notebook on a CUDA (or Apple) GPU: only device-independent outputs are compared
 	@$(PY) -m helpers.devices --require-gpu
 	$(PREPARE_MODEL)
@@ -60,6 +63,9 @@ notebooks: model  ## re-execute every notebook and store its outputs
 
 bench: model  ## measure set-up, load and notebook times; print a report
 	$(PY) scripts/benchmark.py
+
+pack: setup  ## build build/workbook-pack/ for a room without internet (wheels, model, notebooks); PACK_ARGS=--help for options
+	$(PY) scripts/pack.py --torch "$(TORCH)" --constraints "$(CONSTRAINTS)" $(PACK_ARGS)
 
 clean:  ## remove the environments and the prepared models
 	rm -rf $(VENV) .venv-latest data/models build
