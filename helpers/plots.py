@@ -51,3 +51,17 @@ def padding_heatmap(batch: Mapping[str, torch.Tensor], labels: list[list[str]], 
     ax.set_yticks(range(mask.shape[0]))
     plt.close(fig)
     return fig
+
+
+def next_token_bars(original: torch.Tensor, processed: torch.Tensor, labels: list[str], title: str) -> Figure:
+    """The most likely next tokens before (outline) and after (filled) the logits processors, on a fixed 0–1 scale."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.bar(range(len(labels)), original.tolist(), color="none", edgecolor="tab:gray", label="model")
+    ax.bar(range(len(labels)), processed.tolist(), color="tab:blue", alpha=0.8, label="after the processors")
+    ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=8)
+    ax.set(title=title, ylabel="probability", ylim=(0, 1))
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -1,8 +1,9 @@
-"""Measure the workbook's performance targets and print a report: `python scripts/benchmark.py [--cold]`.
+"""Measure the workbook's performance targets and print a report: `python scripts/benchmark.py [--cold] [--widgets]`.
 
 Targets (issue 2/3): cold set-up <= 4 min, model preparation <= 40 s, warm load <= 5 s, nbval <= 60 s for
 notebook 01 and <= 4 min for all notebooks, 4-bit / bf16 footprint ~ 0.41, the pitfall doctor's run time,
-and identical outputs from two runs of each notebook.
+identical outputs from two runs of each notebook, and the widgets' latency (issue 8): the sampling playground's
+slider-to-redraw time (goal < 0.5 s) and the streaming chat's time to first token, on the default model.
 """
 
 from __future__ import annotations
@@ -41,6 +42,37 @@ nf4 = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, devi
 print(nf4 / bf16)
 """
 
+WIDGET_LATENCY = """
+import io, json, statistics, time
+from contextlib import redirect_stdout
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from helpers import widgets
+from helpers.models import resolve_model
+model_dir = resolve_model()
+tokenizer, model = AutoTokenizer.from_pretrained(model_dir), AutoModelForCausalLM.from_pretrained(model_dir)
+with redirect_stdout(io.StringIO()):
+    playground, chat = widgets.sampling_playground(model, tokenizer), widgets.streaming_chat(model, tokenizer)
+redraws = []
+for value in [0.5, 0.7, 0.9, 1.1, 1.3, 1.5, 0.8, 0.6, 1.2, 1.0]:  # each move also restarts the sampled continuation
+    before, start = playground.output.outputs, time.perf_counter()
+    playground.controls["temperature"].value = value
+    assert playground.output.outputs is not before, "the distribution was not redrawn"
+    redraws.append(time.perf_counter() - start)
+    time.sleep(0.3)
+playground.runner.wait()
+first_tokens = []
+for _ in range(5):
+    chat.controls["clear"].click()
+    start = time.perf_counter()
+    chat.controls["send"].click()
+    while not chat.output.outputs:
+        time.sleep(0.002)
+    first_tokens.append(time.perf_counter() - start)
+    chat.runner.wait()
+print(json.dumps({"widget_redraw_median_s": statistics.median(redraws), "widget_redraw_max_s": max(redraws),
+                  "streaming_first_token_median_s": statistics.median(first_tokens)}))
+"""
+
 
 def timed(command: list[str], **kwargs) -> tuple[float, str]:
     """Run a command, fail loudly if it fails, and return (seconds, stdout)."""
@@ -54,7 +86,8 @@ def timed(command: list[str], **kwargs) -> tuple[float, str]:
 def text_outputs(path: Path) -> list[str]:
     """Every code cell's outputs, images left out, as JSON strings."""
     cells = nbformat.read(path, as_version=4).cells
-    strip = lambda o: {k: v for k, v in o.items() if k != "data"} | {"data": {m: d for m, d in o.get("data", {}).items() if not m.startswith("image/")}}
+    kept = lambda mime: not mime.startswith("image/") and mime != "application/vnd.jupyter.widget-view+json"  # random ids
+    strip = lambda o: {k: v for k, v in o.items() if k != "data"} | {"data": {m: d for m, d in o.get("data", {}).items() if kept(m)}}
     return [json.dumps([strip(o) for o in c.outputs], sort_keys=True) for c in cells if c.cell_type == "code"]
 
 
@@ -62,8 +95,11 @@ def main() -> None:
     """Run every measurement and print them as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="also time `make setup` in a fresh virtual environment")
+    parser.add_argument("--widgets", action="store_true", help="measure only the widgets' latency")
     args = parser.parse_args()
     python, report = sys.executable, {}
+    if args.widgets:
+        return print(json.dumps(json.loads(timed([python, "-c", WIDGET_LATENCY])[1]), indent=1))
     with tempfile.TemporaryDirectory() as scratch:
         if args.cold:
             report["cold_setup_s"], _ = timed(["make", "setup", f"VENV={scratch}/venv"])
@@ -88,6 +124,7 @@ def main() -> None:
                 timed([python, "scripts/execute_notebooks.py", str(copy)])
                 runs.append(text_outputs(copy))
             report["identical_reruns"][notebook.stem] = runs[0] == runs[1]
+    report |= json.loads(timed([python, "-c", WIDGET_LATENCY])[1])
     print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in report.items()}, indent=1))
 
 
