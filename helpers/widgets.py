@@ -33,6 +33,7 @@ from helpers.plots import next_token_bars, padding_heatmap
 
 Stale = Callable[[], bool]
 SLIDER = dict(continuous_update=False, style={"description_width": "initial"})
+BUSY = "generating…"  # what an explorer shows while its generation runs (the browser test waits past it)
 
 
 # ---------------------------------------------------------------- bad input: a one-line message, or None
@@ -301,7 +302,7 @@ class LengthResult:
 
     def __str__(self) -> str:
         where = f"stopped after {self.new_tokens} of at most {self.max_new_tokens} new tokens: {self.reason}"
-        return "\n".join([f"{self.text!r} ⏹", where] + ([self.note] if self.note else []))
+        return "\n".join([repr(self.text), where] + ([self.note] if self.note else []))
 
 
 def prompt_inputs(tokenizer: Any, prompt: str, chat: bool) -> Any:
@@ -362,7 +363,7 @@ def length_explorer(model: Any, tokenizer: Any, prompt: str = "What is the capit
         if problem:
             runner.cancel()
             return show(output, _warning(problem))
-        show(output, "generating…")
+        show(output, BUSY)
         runner.submit(lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
 
     for control in controls.values():
@@ -475,7 +476,7 @@ def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2
         if problem:
             runner.cancel()
             return show(output, _warning(problem))
-        show(output, "generating…")
+        show(output, BUSY)
         runner.submit(lambda stale: compare_padding(model, tokenizer, stale=stale, **values))
 
     for control in controls.values():

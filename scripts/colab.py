@@ -1,8 +1,9 @@
 """Write the repository's address into every Colab link and install cell: `python scripts/colab.py [--check]`.
 
 The address has one home, pyproject.toml's [project.urls] Repository. From it this script writes the
-open-in-Colab badge atop each notebook, the Colab install cell that each notebook starts with, and the
-README's badges and clone command. `--check` changes nothing and exits 1 when a file is out of date.
+open-in-Colab badge atop each notebook (the lessons and their solutions), the Colab install cell that each
+notebook starts with, and the README's badges and clone command. `--check` changes nothing and exits 1 when
+a file is out of date.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9]*.ipynb"))
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_LINK = re.compile(r"\[!\[Open in Colab\]\([^)]*\)\]\(([^)]*)\)")
 INSTALL_MARKER = "# Colab only:"
@@ -43,7 +45,8 @@ def repository() -> str:
 
 def colab_url(notebook: Path, repo: str) -> str:
     """The address that opens a notebook of the repository's main branch in Colab."""
-    return f"{repo.replace('https://github.com/', 'https://colab.research.google.com/github/')}/blob/main/notebooks/{notebook.name}"
+    folder = "notebooks/solutions" if notebook.parent.name == "solutions" else "notebooks"
+    return f"{repo.replace('https://github.com/', 'https://colab.research.google.com/github/')}/blob/main/{folder}/{notebook.name}"
 
 
 def badge(notebook: Path, repo: str) -> str:
@@ -76,7 +79,7 @@ def updated_readme(text: str, repo: str) -> str:
 def stale_files(write: bool) -> list[str]:
     """The files whose Colab links or install cell differ from the repository's address; rewrite them if asked."""
     repo, stale = repository(), []
-    for path in NOTEBOOKS:
+    for path in NOTEBOOKS + SOLUTIONS:
         notebook = updated_notebook(path, repo)
         if nbformat.writes(notebook) != nbformat.writes(nbformat.read(path, as_version=4)):
             stale.append(str(path.relative_to(ROOT)))

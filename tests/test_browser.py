@@ -27,6 +27,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from helpers.widgets import BUSY
+
 ROOT = Path(__file__).resolve().parents[1]
 # The lesson the browser opens (its folder is served from a copy); WORKBOOK_BROWSER_NOTEBOOK=path.ipynb tries another.
 NOTEBOOK = Path(os.environ.get("WORKBOOK_BROWSER_NOTEBOOK") or ROOT / "notebooks" / "04_length_control.ipynb")
@@ -259,9 +261,14 @@ def test_lesson_runs_in_jupyterlab_and_its_slider_changes_its_output(lab: Lab, b
                 break
         if readout.text == value:
             fail(f"the arrow keys did not move the slider from {value}")
-        moved = f"the slider's output changing after moving it from {value} to {readout.text}"
-        seconds["slider"] = wait(SLIDER_S, moved,
-                                 lambda _: browser.execute_script(OUTPUTS_OF_SLIDER_CELL_JS, handle) != before)
+        moved = f"the slider's output being redrawn after moving it from {value} to {readout.text}"
+
+        def redrawn(_) -> bool:
+            """The output changed and shows a result, not the explorer's busy line."""
+            now = browser.execute_script(OUTPUTS_OF_SLIDER_CELL_JS, handle)
+            return now != before and BUSY not in str(now)
+
+        seconds["slider"] = wait(SLIDER_S, moved, redrawn)
         if errors := browser.execute_script(ERRORS_JS):
             fail("moving the slider shows errors:\n" + "\n".join(errors))
     finally:

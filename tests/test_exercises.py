@@ -1,0 +1,131 @@
+"""Exercises: every check rejects its starting code and accepts its solution, the notebooks hold exactly that code,
+and a malformed answer (raises, loops, wrong type) is reported in one line instead of crashing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from helpers.exercises import LESSONS, Exercise, exercises_for
+from helpers.models import resolve_model
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+EXERCISES = [(lesson, number) for lesson, exercises in LESSONS.items() for number in range(len(exercises))]
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer():
+    """The default model in float32 on the CPU, loaded once for the module."""
+    path = resolve_model()
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), AutoTokenizer.from_pretrained(path)
+
+
+def bound(lesson: str, number: int, model_and_tokenizer) -> Exercise:
+    """One exercise, checked against the default model."""
+    return exercises_for(lesson, *model_and_tokenizer)[number]
+
+
+def defined(code: str, name: str):
+    """The function that a cell's code defines, run in a namespace of its own (the code must import what it uses)."""
+    namespace: dict = {}
+    exec(compile(code, f"<{name}>", "exec"), namespace)
+    return namespace[name]
+
+
+def code_cells(notebook: Path) -> list[nbformat.NotebookNode]:
+    return [cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+
+
+def stored_text(cell: nbformat.NotebookNode) -> str:
+    return "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in cell.outputs)
+
+
+@pytest.mark.parametrize("lesson, number", EXERCISES, ids=lambda v: str(v))
+def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number, model_and_tokenizer):
+    exercise = bound(lesson, number, model_and_tokenizer)
+    torch.manual_seed(0)  # the unseeded starting code of the sampling exercise draws from here
+    start = exercise.check(defined(exercise.starting_code, exercise.function))
+    assert start.passed is False and start.text.startswith("Not yet: ") and "\n" not in start.text, start.text
+    assert "broke the check" not in start.text, "the starting code should fail the lesson's way, not the checker's"
+    solved = exercise.check(defined(exercise.solution_code, exercise.function))
+    assert solved.passed is True and solved.text.startswith("Correct: ") and "\n" not in solved.text, solved.text
+    assert exercise.hint().text.startswith("Hint: ") and exercise.solution().text == exercise.solution_code
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_notebooks_hold_the_exercise_code_and_its_verdicts(lesson):
+    lesson_notebook = next(NOTEBOOKS.glob(f"{lesson}_*.ipynb"))
+    solutions = NOTEBOOKS / "solutions" / f"{lesson_notebook.stem}_solutions.ipynb"
+    assert 2 <= len(LESSONS[lesson]) <= 3
+    for notebook, code, verdict in [(lesson_notebook, "starting_code", "Not yet: "), (solutions, "solution_code", "Correct: ")]:
+        cells = code_cells(notebook)
+        sources = [cell.source for cell in cells]
+        for number, exercise in enumerate(LESSONS[lesson], start=1):
+            assert getattr(exercise, code) in sources, f"{notebook.name} lacks the {code} of {exercise.function}"
+            check = f"q{number}.check({exercise.function})"
+            assert check in sources, f"{notebook.name} lacks the cell {check}"
+            assert stored_text(cells[sources.index(check)]).startswith(verdict), f"{notebook.name}: {check} stored no {verdict!r}"
+
+
+def test_malformed_answers_are_reported_in_one_line(model_and_tokenizer):
+    exercise = bound("02", 0, model_and_tokenizer)
+    stop = threading.Event()
+
+    def raises(model, tokenizer, prompt):
+        return 1 / 0
+
+    def loops(model, tokenizer, prompt):
+        while not stop.is_set():  # busy, like `while True`, but the test can end it should the checker not
+            pass
+
+    def wrong_type(model, tokenizer, prompt):
+        return "Paris"
+
+    def no_return(model, tokenizer, prompt):
+        tokenizer(prompt)
+
+    threads = threading.active_count()
+    reports = {
+        "raises": exercise.check(raises),
+        "loops": exercise.check(loops, time_limit=1),
+        "wrong type": exercise.check(wrong_type),
+        "no return": exercise.check(no_return),
+        "not a function": exercise.check("next_token_id"),
+    }
+    try:
+        for _ in range(50):  # the checker stops the looping thread itself
+            if threading.active_count() == threads:
+                break
+            time.sleep(0.1)
+        assert threading.active_count() == threads, "the looping answer's thread still runs after its check"
+    finally:
+        stop.set()
+    for name, report in reports.items():
+        assert report.passed is False and report.text.startswith("Not yet: ") and "\n" not in report.text, (name, report)
+    assert "raises raised ZeroDivisionError: division by zero. Hint: " in reports["raises"].text
+    assert "loops did not finish within 1 s" in reports["loops"].text
+    assert "wrong_type returned a str; it should return one token id" in reports["wrong type"].text
+    assert "no_return returned None (is a `return` missing?)" in reports["no return"].text
+    assert "pass the function itself, check(next_token_id)" in reports["not a function"].text
+
+
+@pytest.mark.parametrize("lesson, number", EXERCISES, ids=lambda v: str(v))
+def test_solutions_pass_on_any_causal_lm(lesson, number, tiny_llama):
+    """The checks compare with the model's own behaviour, never the default model's strings: a tiny random model passes."""
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama), AutoTokenizer.from_pretrained(tiny_llama)
+    exercise = exercises_for(lesson, model, tokenizer)[number]
+    start = exercise.check(defined(exercise.starting_code, exercise.function))
+    assert "broke the check" not in start.text, start.text  # the start may pass here: a random model need not show the pitfall
+    solved = exercise.check(defined(exercise.solution_code, exercise.function))
+    assert solved.passed, solved.text
+
+
+def test_unknown_lesson_names_the_choices():
+    with pytest.raises(ValueError, match="choose one of 02, 03, 04, 05, 06"):
+        exercises_for("07", None, None)
