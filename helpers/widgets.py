@@ -192,6 +192,15 @@ def _warning(text: str) -> str:
     return f"⚠ {text}"
 
 
+def _run_or_warn(runner: LatestWins, output: widgets.Output, problem: str | None, job: Callable[[Stale], Any]) -> None:
+    """Show the bad-input message and stop the running job, or show BUSY and start the job (the latest wins)."""
+    if problem:
+        runner.cancel()
+        return show(output, _warning(problem))
+    show(output, BUSY)
+    runner.submit(job)
+
+
 # ---------------------------------------------------------------- sampling playground (notebook 03)
 
 @functools.lru_cache(maxsize=16)
@@ -359,12 +368,8 @@ def length_explorer(model: Any, tokenizer: Any, prompt: str = "What is the capit
 
     def redraw(change: Any = None) -> None:
         knobs = {name: control.value for name, control in controls.items()}
-        problem = length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"])
-        if problem:
-            runner.cancel()
-            return show(output, _warning(problem))
-        show(output, BUSY)
-        runner.submit(lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
+        _run_or_warn(runner, output, length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"]),
+                     lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
 
     for control in controls.values():
         control.observe(redraw, "value")
@@ -472,12 +477,8 @@ def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2
 
     def redraw(change: Any = None) -> None:
         values = knobs()
-        problem = padding_problem(values["prompts"])
-        if problem:
-            runner.cancel()
-            return show(output, _warning(problem))
-        show(output, BUSY)
-        runner.submit(lambda stale: compare_padding(model, tokenizer, stale=stale, **values))
+        _run_or_warn(runner, output, padding_problem(values["prompts"]),
+                     lambda stale: compare_padding(model, tokenizer, stale=stale, **values))
 
     for control in controls.values():
         control.observe(redraw, "value")
