@@ -148,33 +148,33 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
         if right:
             findings.append(Finding(
                 "right padding", "a decoder-only model continues from the last position, which is padding in the short rows, so their outputs change.",
-                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 05, 'Right padding changes the output'"))
+                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 05, 'Wrong: padding on the right'"))
         if getattr(tokenizer, "pad_token", "") is None:
             findings.append(Finding(
                 "no pad token", "the tokenizer has no pad token, so a batch cannot be padded (and generate warns on every call).",
-                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 05, 'A pad token'"))
+                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 05, 'A model without a pad token'"))
         if padded and not mask_passed and pad & eos:
             findings.append(Finding(
                 "no attention mask", "the pad token is also EOS, so generate cannot tell padding from text and attends to the padding.",
-                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 05, 'The attention mask'"))
+                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 05, 'Wrong: no attention mask'"))
         dtype = getattr(model, "dtype", torch.float32)
         quantized = getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False)
         if padded and (dtype in (torch.float16, torch.bfloat16) or quantized):
             precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
             findings.append(Finding(
                 "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
-                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 05, 'Fix: pad on the left'"))
+                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 05, 'Batched and single outputs in low precision'"))
     max_new, new_set = _setting(model, kwargs, "max_new_tokens")
     max_length, length_set = _setting(model, kwargs, "max_length")
     if max_new is None and max_length is None:
         findings.append(Finding(
             "no length limit", "with no max_new_tokens or max_length, transformers 5 stops after 20 new tokens, often mid-sentence.",
-            "pass max_new_tokens=N.", "notebook 04, 'The default: 20 new tokens'"))
+            "pass max_new_tokens=N.", "notebook 04, 'The default limit: 20 new tokens'"))
     elif max_new is None and length_set and max_length - prompt_length < USEFUL_ANSWER:
         room = max_length - prompt_length
         findings.append(Finding(
             "max_length counts the prompt", f"max_length={max_length} includes the {prompt_length}-token prompt, leaving {max(room, 0)} new tokens.",
-            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 04, 'max_length counts the prompt'"))
+            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 04, '`max_length` counts the prompt, `max_new_tokens` does not'"))
     do_sample, _ = _setting(model, kwargs, "do_sample")
     given = [name for name in SAMPLING_ONLY if name in kwargs and kwargs[name] is not None]
     if not do_sample and given:
@@ -185,7 +185,7 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
     if stop_strings and kwargs.get("tokenizer") is None:
         findings.append(Finding(
             "stop_strings without tokenizer", "generate needs the tokenizer to find stop strings in tokens, and raises without it.",
-            "pass tokenizer=tokenizer to generate.", "notebook 04, 'Stop strings'"))
+            "pass tokenizer=tokenizer to generate.", "notebook 04, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
     if ids is not None:
         findings += _template_findings(tokenizer, ids, mask, pad)
     return findings

@@ -188,3 +188,20 @@ def test_what_it_cannot_read_is_reported_not_raised(llama, monkeypatch):
     monkeypatch.setattr(doctor, "_tokens", lambda *_: 1 / 0)
     assert [str(f) for f in doctor.check(model, object())] == [
         "cannot check this call: the doctor could not read it (ZeroDivisionError: division by zero). Fix: nothing to fix (see the doctor's notes)"]
+
+
+def test_every_finding_points_at_a_section_that_exists():
+    """Each finding's 'see notebook NN, <section>' names a heading of that notebook."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    sections = re.findall(r"notebook (\d\d), '([^']+)'", Path(doctor.__file__).read_text())
+    assert len(sections) >= 12
+    for number, section in sections:
+        (path,) = notebooks.glob(f"{number}_*.ipynb")
+        headings = {line.lstrip("#").strip() for cell in nbformat.read(path, as_version=4).cells
+                    if cell.cell_type == "markdown" for line in cell.source.splitlines() if line.startswith("#")}
+        assert section in headings, f"{path.name} has no section {section!r}"
