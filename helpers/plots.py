@@ -65,3 +65,19 @@ def next_token_bars(original: torch.Tensor, processed: torch.Tensor, labels: lis
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def throughput_and_latency(tokens_per_s: Mapping[int, float], latency_s: Mapping[int, float]) -> Figure:
+    """Two panels against batch size: tokens/s of all rows together, and the seconds each sequence waits."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
+    for ax, values, title, unit in ((left, tokens_per_s, "Throughput", "tokens/s (all rows)"),
+                                    (right, latency_s, "Latency", "seconds per sequence")):
+        sizes, points = list(values.keys()), [float(value) for value in dict(values).values()]
+        ax.plot(sizes, points, marker="o", color="tab:blue")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sizes, [str(size) for size in sizes])
+        ax.set(title=title, xlabel="batch size", ylabel=unit, ylim=(0, None))
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

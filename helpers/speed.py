@@ -1,0 +1,175 @@
+"""Measure generation against the machine's limit: read bandwidth, timed generate calls, the memory they add, profiles."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import importlib.util
+import os
+import platform
+import re
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+_STATUS, _CLEAR_REFS = Path("/proc/self/status"), Path("/proc/self/clear_refs")
+MATMULS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::_int_mm", "aten::linear",
+           "aten::_scaled_dot_product_flash_attention_for_cpu", "aten::_efficient_attention_forward",
+           "aten::_flash_attention_forward", "aten::_scaled_dot_product_efficient_attention",
+           "aten::_scaled_dot_product_flash_attention"}
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait until the device has finished its queued work (nothing to wait for on the CPU), so timings are honest."""
+    kind = torch.device(device).type
+    if kind == "cuda":
+        torch.cuda.synchronize(device)
+    elif kind == "mps":
+        torch.mps.synchronize()
+
+
+def read_bandwidth(device: torch.device | str = "cpu", gib: float = 1.0, repeats: int = 5) -> float:
+    """How fast the device reads memory, in bytes/s: the best of `repeats` sums over a `gib`-GiB float32 tensor."""
+    data = torch.ones(int(gib * 2**30) // 4, device=device)
+    data.sum()  # the first pass pays for page faults and allocator set-up
+    seconds = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        data.sum()
+        synchronize(device)
+        seconds.append(time.perf_counter() - start)
+    return data.numel() * data.element_size() / min(seconds)
+
+
+def weight_bytes(model: torch.nn.Module) -> int:
+    """The bytes one decoding step reads: every parameter and buffer once (shared embeddings once), as stored."""
+    return model.get_memory_footprint()
+
+
+def _release_free_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS (glibc), so that reused memory shows as new."""
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):
+        ctypes.CDLL(libc).malloc_trim(0)
+
+
+def _status_kib(field: str) -> int:
+    """One memory figure of /proc/self/status (VmRSS: resident now, VmHWM: resident at most), in KiB."""
+    return int(re.search(rf"^{field}:\s+(\d+) kB", _STATUS.read_text(), re.MULTILINE).group(1))
+
+
+def _reset_cpu_peak() -> bool:
+    """Reset this process's peak resident memory (Linux 4.0 or later); False where that cannot be done."""
+    try:
+        _CLEAR_REFS.write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def added_memory(device: torch.device | str) -> Iterator[dict[str, int | None]]:
+    """Record in ["bytes"] the most memory the block added on the device: CUDA, or a Linux CPU; None elsewhere."""
+    kind, found = torch.device(device).type, {"bytes": None}
+    if kind == "cuda":
+        synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        yield found
+        synchronize(device)
+        found["bytes"] = torch.cuda.max_memory_allocated(device) - before
+    elif kind == "cpu" and _STATUS.exists():
+        _release_free_memory()
+        resettable = _reset_cpu_peak()
+        before = _status_kib("VmRSS")
+        yield found
+        if resettable:
+            found["bytes"] = max(0, _status_kib("VmHWM") - before) * 1024
+    else:
+        yield found
+
+
+@dataclass
+class Run:
+    """One timed generate call: its output, the new tokens in each row, its seconds, and the memory it added."""
+
+    output: torch.Tensor
+    new_tokens: int
+    seconds: float
+    added_bytes: int | None
+
+    @property
+    def tokens_per_s(self) -> float:
+        """New tokens per second, all rows together."""
+        return self.output.shape[0] * self.new_tokens / self.seconds
+
+
+def timed(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], warmup: bool = True, **options) -> Run:
+    """`model.generate(**inputs, **options)` timed, after one identical call to warm it up (compile, allocate, cache)."""
+    if warmup:
+        model.generate(**inputs, **options)
+    with added_memory(model.device) as memory:
+        synchronize(model.device)
+        start = time.perf_counter()
+        output = model.generate(**inputs, **options)
+        synchronize(model.device)
+        seconds = time.perf_counter() - start
+    return Run(output, output.shape[1] - inputs["input_ids"].shape[1], seconds, memory["bytes"])
+
+
+def matmul_share(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], **options) -> float:
+    """Profile one generate call and return the share of its operators' own time spent in matrix products."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if model.device.type == "cuda":
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with _quiet_stderr(), torch.profiler.profile(activities=activities) as profile:
+        model.generate(**inputs, **options)
+    own_time = "self_device_time_total" if model.device.type == "cuda" else "self_cpu_time_total"
+    events = [event for event in profile.key_averages() if event.key.startswith("aten::")]
+    total = sum(getattr(event, own_time) for event in events)
+    return sum(getattr(event, own_time) for event in events if event.key in MATMULS) / total if total else 0.0
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send the process's own stderr (file descriptor 2) to /dev/null: the profiler's C++ start/stop lines go there."""
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def compile_problem(device: str) -> str | None:
+    """Why torch.compile cannot run on this device here (no C++ compiler, no triton, Apple GPU), or None when it can."""
+    kind = torch.device(device).type
+    if kind == "cpu" and not any(map(shutil.which, ("g++", "c++", "clang++"))):
+        return "torch.compile on a CPU needs a C++ compiler, and there is none here (Debian/Ubuntu: apt install g++)."
+    if kind == "cuda" and importlib.util.find_spec("triton") is None:
+        return "torch.compile on a CUDA GPU needs triton, which is not installed: pip install triton."
+    if kind not in ("cpu", "cuda"):
+        return f"torch.compile on {kind} is experimental in torch {torch.__version__}: skipped."
+    return None
+
+
+def processor_name() -> str:
+    """The CPU's marketing name where Linux tells it (/proc/cpuinfo), else what Python's platform module knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE) if cpuinfo.exists() else None
+    return found.group(1).strip() if found else platform.processor() or platform.machine()
+
+
+def megabytes(count: int | None) -> str:
+    """Bytes as "538 MB", or "n/a" when unknown."""
+    return "n/a" if count is None else f"{count / 1e6:,.0f} MB"

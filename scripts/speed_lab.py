@@ -1,0 +1,111 @@
+"""Run the speed and memory lab (notebook 07) with more tokens and write its results page: `python scripts/speed_lab.py`.
+
+The notebook is the one source of the measurements: this script executes it with papermill (parameters below),
+reads the results it writes, and puts them in docs/speed-lab.md as one section per machine and model, replacing
+that machine's previous section. Run it on each machine you care about (a laptop, a CPU server, a CUDA GPU); the
+page keeps them side by side. Close other heavy programs first: the figures are timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import papermill
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "07_speed_and_memory.ipynb"
+PAGE = ROOT / "docs" / "speed-lab.md"
+HEADER = """# Speed and memory lab: results
+
+Measured by `scripts/speed_lab.py`, which runs [notebook 07](../notebooks/07_speed_and_memory.ipynb) with more
+tokens. Each section is one machine and model; rerunning the script on a machine replaces its section. The
+roofline is the measured read bandwidth divided by the bytes of weights one token reads (see the notebook): a
+batch-1 configuration cannot beat it unless it makes several tokens per read (prompt lookup, assisted decoding).
+"""
+SECTION = re.compile(r"<!-- machine: (?P<key>.*?) -->\n.*?<!-- end -->\n", re.DOTALL)
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    """A Markdown table of dict rows, in the given columns, numbers rounded for reading."""
+    def cell(value: object) -> str:
+        return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(row[column]) for column in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def section(results: dict, seconds: float) -> tuple[str, str]:
+    """The page section for one run's results, and the key (device, processor, model) that identifies it."""
+    key = f"{results['device']} · {results['processor']} · {results['threads']} threads · {results['model']}"
+    sweep = results["sweep"]
+    by_batch = {row["batch size"]: row["tokens/s"] for row in sweep}
+    ratio = f"{by_batch[32] / by_batch[1]:.1f}x" if {1, 32} <= set(by_batch) else "not measured"
+    best = max(results["configurations"], key=lambda row: row["tokens/s"] if row["same text as baseline"] else 0)
+    text = f"""<!-- machine: {key} -->
+## {key}
+
+Measured {time.strftime('%Y-%m-%d')} with torch {results['torch']} and transformers {results['transformers']}
+({seconds:.0f} s for the whole run). Read bandwidth **{results['bandwidth_gb_s']:.1f} GB/s**; the weights take
+{results['weights_mb']:.0f} MB, so the batch-1 roofline is **{results['roofline_tokens_s']:.1f} tokens/s**. Matrix
+products take {results['matmul_share']:.0%} of the operators' time at batch 1. Each configuration generated
+{results['new_tokens']} tokens, greedy, after a warm-up call.
+
+{markdown_table(results['configurations'], ['configuration', 'tokens/s', 'share of roofline', 'peak memory', 'same text as baseline'])}
+
+Fastest with the baseline's text: **{best['configuration']}**, {best['tokens/s']:.1f} tokens/s
+({best['share of roofline']} of the roofline).
+
+Throughput against batch size ({results['sweep_tokens']} tokens per row; batch 32 over batch 1: {ratio}):
+
+{markdown_table(sweep, ['batch size', 'tokens/s', 'latency per sequence (s)', 'memory added'])}
+
+Streaming: the first token after {results['first_token_s']:.2f} s, all of them after {results['total_s']:.2f} s.
+<!-- end -->
+"""
+    return key, text
+
+
+def write_page(key: str, text: str, page: Path = PAGE) -> None:
+    """Put a section on the results page, replacing the section with the same key, or appending it."""
+    old = page.read_text() if page.exists() else HEADER
+    sections = {match["key"]: match[0] for match in SECTION.finditer(old)}
+    sections[key] = text
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(HEADER + "\n" + "\n".join(sections.values()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the lab notebook with the given parameters and update the results page."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="MODEL_NAME: a Hub id, a folder or a .gguf file (default: the workbook's)")
+    parser.add_argument("--draft", help="DRAFT_MODEL_NAME: a smaller model with the same tokenizer, for assisted decoding")
+    parser.add_argument("--new-tokens", type=int, default=128, help="tokens each configuration generates (default 128)")
+    parser.add_argument("--sweep-tokens", type=int, default=32, help="tokens per row in the batch sweep (default 32)")
+    parser.add_argument("--page", type=Path, default=PAGE, help=f"the results page (default {PAGE.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        results_file = Path(scratch) / "results.json"
+        parameters = {"NEW_TOKENS": args.new_tokens, "SWEEP_TOKENS": args.sweep_tokens, "RESULTS_FILE": str(results_file),
+                      "MODEL_NAME": args.model, "DRAFT_MODEL_NAME": args.draft}
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(NOTEBOOK, Path(scratch) / NOTEBOOK.name, parameters=parameters,
+                                       cwd=NOTEBOOK.parent, kernel_name="python3", progress_bar=False)
+        except papermill.PapermillExecutionError as error:
+            sys.exit(f"error: the lab stopped in cell {error.exec_count}: {error.ename}: {error.evalue}")
+        results = json.loads(results_file.read_text())
+    key, text = section(results, time.perf_counter() - start)
+    write_page(key, text, args.page)
+    print(f"{args.page}: section '{key}' written")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The speed lab's measuring helpers (helpers/speed.py) and its script (scripts/speed_lab.py), on tiny models."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import run
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from helpers import speed
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import speed_lab  # noqa: E402  (scripts/speed_lab.py)
+
+linux_cpu_memory = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_llama):
+    """The tiny Llama, its tokenizer, and a one-prompt input."""
+    tokenizer = AutoTokenizer.from_pretrained(tiny_llama)
+    return AutoModelForCausalLM.from_pretrained(tiny_llama), tokenizer, tokenizer(["A list of colors:"], return_tensors="pt")
+
+
+def test_weight_bytes_counts_shared_embeddings_once(tiny):
+    model = tiny[0]
+    assert model.lm_head.weight is model.get_input_embeddings().weight  # the fixture ties them
+    unique = {p.data_ptr(): p.numel() * p.element_size() for p in model.parameters()}
+    assert speed.weight_bytes(model) == sum(unique.values()) + sum(b.numel() * b.element_size() for b in model.buffers())
+
+
+@linux_cpu_memory
+def test_added_memory_sees_a_new_200_mb_tensor_and_not_an_old_one():
+    kept = torch.ones(50_000_000)  # 200 MB allocated before the block: not added by it
+    with speed.added_memory("cpu") as idle:
+        kept.add_(1)
+    with speed.added_memory("cpu") as grown:
+        new = torch.ones(50_000_000)
+        del new
+    assert idle["bytes"] < 30e6 and 195e6 < grown["bytes"] < 260e6, (idle, grown)
+
+
+def test_added_memory_is_unknown_where_it_cannot_be_measured():
+    with speed.added_memory("meta") as found:
+        pass
+    assert found["bytes"] is None and speed.megabytes(found["bytes"]) == "n/a"
+
+
+def test_timed_warms_up_with_the_same_call_then_counts_new_tokens(tiny, monkeypatch):
+    model, _, inputs = tiny
+    calls = []
+    original = model.generate
+    monkeypatch.setattr(model, "generate", lambda **kwargs: calls.append(kwargs) or original(**kwargs))
+    batch = {name: tensor.repeat(3, 1) for name, tensor in inputs.items()}
+    result = speed.timed(model, batch, max_new_tokens=7, min_new_tokens=7, do_sample=False)
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert result.new_tokens == 7 and result.output.shape[0] == 3
+    assert result.tokens_per_s == pytest.approx(3 * 7 / result.seconds)
+    assert len(speed.timed(model, batch, warmup=False, max_new_tokens=2).output) == 3 and len(calls) == 3
+
+
+def test_read_bandwidth_is_bytes_over_the_fastest_pass(monkeypatch):
+    ticks = iter([0.0, 0.5, 1.0, 1.25, 2.0, 3.0])  # passes of 0.5, 0.25 and 1.0 s after the untimed first one
+    monkeypatch.setattr(speed.time, "perf_counter", lambda: next(ticks))
+    assert speed.read_bandwidth("cpu", gib=1 / 1024, repeats=3) == 2**20 / 0.25
+
+
+def test_matmul_share_is_a_share_and_the_profiler_prints_nothing(tiny, capfd):
+    model, _, inputs = tiny
+    share = speed.matmul_share(model, inputs, max_new_tokens=3, do_sample=False)
+    assert 0 < share < 1
+    assert capfd.readouterr().err == ""  # the profiler's C++ start/stop lines would land in a cell's stderr
+
+
+def test_compile_problem_names_the_missing_compiler(monkeypatch):
+    monkeypatch.setattr(speed.shutil, "which", lambda name: None)
+    assert "apt install g++" in speed.compile_problem("cpu")
+    assert speed.compile_problem("mps").startswith("torch.compile on mps")
+
+
+RESULTS = {"device": "cpu, float32", "processor": "Test CPU", "threads": 2, "torch": "2", "transformers": "5",
+           "model": "tiny", "new_tokens": 8, "sweep_tokens": 4, "bandwidth_gb_s": 20.0, "weights_mb": 500.0,
+           "roofline_tokens_s": 40.0, "matmul_share": 0.7, "first_token_s": 0.1, "total_s": 1.0,
+           "sweep": [{"batch size": 1, "tokens/s": 10.0, "latency per sequence (s)": 0.4, "memory added": "1 MB"},
+                     {"batch size": 32, "tokens/s": 150.0, "latency per sequence (s)": 0.9, "memory added": "9 MB"}],
+           "configurations": [
+               {"configuration": "baseline", "tokens/s": 10.0, "share of roofline": "25%", "peak memory": "9 MB", "same text as baseline": True},
+               {"configuration": "bfloat16", "tokens/s": 30.0, "share of roofline": "38%", "peak memory": "5 MB", "same text as baseline": False},
+               {"configuration": "prompt lookup", "tokens/s": 20.0, "share of roofline": "50%", "peak memory": "9 MB", "same text as baseline": True}]}
+
+
+def test_results_page_keeps_one_section_per_machine(tmp_path):
+    page = tmp_path / "speed-lab.md"
+    key, text = speed_lab.section(RESULTS, 12.0)
+    assert "15.0x" in text and "Fastest with the baseline's text: **prompt lookup**" in text  # bfloat16 changed the text
+    speed_lab.write_page(key, text, page)
+    other_key, other = speed_lab.section(RESULTS | {"device": "cuda (Test GPU), bfloat16"}, 5.0)
+    speed_lab.write_page(other_key, other, page)
+    speed_lab.write_page(key, text.replace("12 s", "13 s"), page)
+    written = page.read_text()
+    assert written.startswith(speed_lab.HEADER) and written.count("<!-- machine:") == 2
+    assert "13 s for the whole run" in written and "12 s for the whole run" not in written
+
+
+def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_llama, tiny_gpt2, tmp_path):
+    """The whole notebook through the script, on a tiny Llama with a tiny GPT-2 (same tokenizer) as the draft."""
+    page = tmp_path / "speed-lab.md"
+    printed = run([sys.executable, str(ROOT / "scripts" / "speed_lab.py"), "--model", str(tiny_llama), "--draft",
+                   str(tiny_gpt2), "--new-tokens", "8", "--sweep-tokens", "4", "--page", str(page)]).stdout
+    assert "section" in printed.splitlines()[0]
+    written = page.read_text()
+    for row in ("baseline (dynamic cache)", "static cache + torch.compile", "prompt lookup", "assisted decoding", "int8"):
+        assert f"| {row} |" in written, row
+    assert "batch 32 over batch 1:" in written and "not measured" not in written
