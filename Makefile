@@ -17,7 +17,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab test browser test-gpu test-latest lock links notebooks bench pack clean
+.PHONY: setup model lab test browser test-gpu test-latest lock links notebooks bench speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -64,6 +64,9 @@ notebooks: model  ## re-execute every notebook and store its outputs
 
 bench: model  ## measure set-up, load and notebook times; print a report
 	$(PY) scripts/benchmark.py
+
+speed-lab: model  ## run the speed and memory lab (notebook 07) with 128 tokens and update docs/speed-lab.md; SPEED_LAB_ARGS=--help for options
+	$(PY) scripts/speed_lab.py $(SPEED_LAB_ARGS)
 
 pack: setup  ## build build/workbook-pack/ for a room without internet (wheels, model, notebooks); PACK_ARGS=--help for options
 	$(PY) scripts/pack.py --torch "$(TORCH)" --constraints "$(CONSTRAINTS)" $(PACK_ARGS)

@@ -60,7 +60,7 @@ def test_timed_warms_up_with_the_same_call_then_counts_new_tokens(tiny, monkeypa
     assert len(calls) == 2 and calls[0] == calls[1]
     assert result.new_tokens == 7 and result.output.shape[0] == 3
     assert result.tokens_per_s == pytest.approx(3 * 7 / result.seconds)
-    assert len(speed.timed(model, batch, warmup=False, max_new_tokens=2).output) == 3 and len(calls) == 3
+    assert len(speed.timed(model, batch, warmup=False, repeats=2, max_new_tokens=2).output) == 3 and len(calls) == 4
 
 
 def test_read_bandwidth_is_bytes_over_the_fastest_pass(monkeypatch):
@@ -83,7 +83,7 @@ def test_compile_problem_names_the_missing_compiler(monkeypatch):
 
 
 RESULTS = {"device": "cpu, float32", "processor": "Test CPU", "threads": 2, "torch": "2", "transformers": "5",
-           "model": "tiny", "new_tokens": 8, "sweep_tokens": 4, "bandwidth_gb_s": 20.0, "weights_mb": 500.0,
+           "model": "tiny", "new_tokens": 8, "sweep_tokens": 4, "repeats": 1, "bandwidth_gb_s": 20.0, "weights_mb": 500.0,
            "roofline_tokens_s": 40.0, "matmul_share": 0.7, "first_token_s": 0.1, "total_s": 1.0,
            "sweep": [{"batch size": 1, "tokens/s": 10.0, "latency per sequence (s)": 0.4, "memory added": "1 MB"},
                      {"batch size": 32, "tokens/s": 150.0, "latency per sequence (s)": 0.9, "memory added": "9 MB"}],
@@ -110,7 +110,7 @@ def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_lla
     """The whole notebook through the script, on a tiny Llama with a tiny GPT-2 (same tokenizer) as the draft."""
     page = tmp_path / "speed-lab.md"
     printed = run([sys.executable, str(ROOT / "scripts" / "speed_lab.py"), "--model", str(tiny_llama), "--draft",
-                   str(tiny_gpt2), "--new-tokens", "8", "--sweep-tokens", "4", "--page", str(page)]).stdout
+                   str(tiny_gpt2), "--new-tokens", "8", "--sweep-tokens", "4", "--repeats", "1", "--page", str(page)]).stdout
     assert "section" in printed.splitlines()[0]
     written = page.read_text()
     for row in ("baseline (dynamic cache)", "static cache + torch.compile", "prompt lookup", "assisted decoding", "int8"):
