@@ -129,17 +129,28 @@ def timed(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], warmup: bo
     return min(runs, key=lambda run: run.seconds)
 
 
-def matmul_share(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], **options) -> float:
-    """Profile one generate call and return the share of its operators' own time spent in matrix products."""
-    activities = [torch.profiler.ProfilerActivity.CPU]
-    if model.device.type == "cuda":
-        activities.append(torch.profiler.ProfilerActivity.CUDA)
+@dataclass
+class Profile:
+    """Where one generate call's time went: matrix products' share of operator time, operators' share of the wall time."""
+
+    matmul_share: float
+    busy_share: float
+
+
+def profile_generate(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], **options) -> Profile:
+    """Profile one generate call: the share of operator time in matrix products, and how busy the device was."""
+    on_gpu = model.device.type == "cuda"
+    activities = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if on_gpu else [])
     with _quiet_stderr(), torch.profiler.profile(activities=activities) as profile:
+        start = time.perf_counter()
         model.generate(**inputs, **options)
-    own_time = "self_device_time_total" if model.device.type == "cuda" else "self_cpu_time_total"
-    events = [event for event in profile.key_averages() if event.key.startswith("aten::")]
+        synchronize(model.device)
+        wall_us = (time.perf_counter() - start) * 1e6
+    own_time = "self_device_time_total" if on_gpu else "self_cpu_time_total"  # microseconds, children excluded
+    events = [event for event in profile.key_averages() if event.key.startswith("aten::")]  # kernels count in their op
     total = sum(getattr(event, own_time) for event in events)
-    return sum(getattr(event, own_time) for event in events if event.key in MATMULS) / total if total else 0.0
+    in_matmuls = sum(getattr(event, own_time) for event in events if event.key in MATMULS)
+    return Profile(in_matmuls / total if total else 0.0, min(1.0, total / wall_us))
 
 
 @contextmanager

@@ -54,7 +54,8 @@ def section(results: dict, seconds: float) -> tuple[str, str]:
 Measured {time.strftime('%Y-%m-%d')} with torch {results['torch']} and transformers {results['transformers']}
 ({seconds:.0f} s for the whole run). Read bandwidth **{results['bandwidth_gb_s']:.1f} GB/s**; the weights take
 {results['weights_mb']:.0f} MB, so the batch-1 roofline is **{results['roofline_tokens_s']:.1f} tokens/s**. Matrix
-products take {results['matmul_share']:.0%} of the operators' time at batch 1. Each configuration generated up to
+products take {results['matmul_share']:.0%} of the operators' time at batch 1, and the operators {results['busy_share']:.0%} of
+the wall time (under the profiler; the rest is Python and launch overhead). Each configuration generated up to
 {results['new_tokens']} tokens, greedy, after a warm-up call; the fastest of {results['repeats']} timed calls counts.
 
 {markdown_table(results['configurations'], ['configuration', 'tokens/s', 'share of roofline', 'peak memory', 'same text as baseline'])}
@@ -89,12 +90,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--new-tokens", type=int, default=128, help="tokens each configuration generates (default 128)")
     parser.add_argument("--sweep-tokens", type=int, default=32, help="tokens per row in the batch sweep (default 32)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per configuration; the fastest counts (default 3)")
+    parser.add_argument("--skip-compile", action="store_true", help="leave out the torch.compile row (COMPILE=False)")
     parser.add_argument("--page", type=Path, default=PAGE, help=f"the results page (default {PAGE.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         results_file = Path(scratch) / "results.json"
         parameters = {"NEW_TOKENS": args.new_tokens, "SWEEP_TOKENS": args.sweep_tokens, "REPEATS": args.repeats,
-                      "RESULTS_FILE": str(results_file), "MODEL_NAME": args.model, "DRAFT_MODEL_NAME": args.draft}
+                      "RESULTS_FILE": str(results_file), "MODEL_NAME": args.model, "DRAFT_MODEL_NAME": args.draft,
+                      "COMPILE": not args.skip_compile}
         start = time.perf_counter()
         try:
             papermill.execute_notebook(NOTEBOOK, Path(scratch) / NOTEBOOK.name, parameters=parameters,

@@ -23,16 +23,23 @@ import json, sys, torch
 from helpers.quantization import use_reference_cpu_kernel  # first, as in notebook 01: it quiets bitsandbytes' import
 import bitsandbytes as bnb
 from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
-model_dir, quant_type, fix = sys.argv[1], sys.argv[2], sys.argv[3] == "fix"
+model_dir = sys.argv[1]
 tokenizer = AutoTokenizer.from_pretrained(model_dir)
-model = AutoModelForCausalLM.from_pretrained(model_dir, device_map="cpu", dtype=torch.bfloat16,
-    quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=quant_type,
-                                           bnb_4bit_compute_dtype=torch.bfloat16))
-layers = use_reference_cpu_kernel(model) if fix else 0
 inputs = tokenizer(["A list of colors: red,", "Portugal is"])
-tokens = [model.generate(input_ids=ids[None], max_new_tokens=12, do_sample=False, pad_token_id=0)[0].tolist()
-          for ids in map(torch.tensor, inputs["input_ids"])]
-print(json.dumps({"avx512bf16": bnb.functional.has_avx512bf16(), "layers": layers, "tokens": tokens}))
+
+def tokens(quant_type, fix):
+    model = AutoModelForCausalLM.from_pretrained(model_dir, device_map="cpu", dtype=torch.bfloat16,
+        quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=quant_type,
+                                               bnb_4bit_compute_dtype=torch.bfloat16))
+    layers = use_reference_cpu_kernel(model) if fix else 0
+    try:
+        return {"layers": layers, "tokens": [model.generate(input_ids=ids[None], max_new_tokens=12, do_sample=False,
+                pad_token_id=0)[0].tolist() for ids in map(torch.tensor, inputs["input_ids"])]}
+    except RuntimeError as error:
+        return {"layers": layers, "error": str(error)}
+
+print(json.dumps({"avx512bf16": bnb.functional.has_avx512bf16(), "nf4": tokens("nf4", True),
+                  "fp4": tokens("fp4", True), "unfixed": tokens("nf4", False)}))
 """
 
 
@@ -44,30 +51,28 @@ def forced(avx512bf16: bool, command: list[str], **env: str) -> subprocess.Compl
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=NOTEBOOK_01.parents[1])
 
 
-def generate(model_dir: Path, avx512bf16: bool, quant_type: str = "nf4", fix: bool = True) -> subprocess.CompletedProcess:
-    """Generate from a 4-bit model in a subprocess on the forced path, with or without use_reference_cpu_kernel."""
-    return forced(avx512bf16, [sys.executable, "-c", GENERATE, str(model_dir), quant_type, "fix" if fix else "raw"])
-
-
-def test_forcing_reaches_the_fused_path_and_its_known_crash(tiny_llama):
-    """Proves the switch works: unfixed, the forced AVX512-BF16 path crashes on a 32-wide layer (README, known issues)."""
-    crashed = generate(tiny_llama, avx512bf16=True, fix=False)
-    assert crashed.returncode != 0 and "is invalid for input of size" in crashed.stderr, crashed.stderr[-2000:]
-    plain = generate(tiny_llama, avx512bf16=False, fix=False)
-    assert plain.returncode == 0, plain.stderr[-2000:]
-    assert json.loads(plain.stdout)["avx512bf16"] is False
-
-
-@pytest.mark.parametrize("quant_type", ["nf4", "fp4"])
-def test_reference_kernel_gives_the_same_tokens_on_both_paths(tiny_llama, quant_type):
-    runs = {flag: generate(tiny_llama, avx512bf16=flag, quant_type=quant_type) for flag in (False, True)}
+@pytest.fixture(scope="module")
+def paths(tiny_llama) -> dict[bool, dict]:
+    """For each forced answer (False, True): nf4 and fp4 tokens with use_reference_cpu_kernel, and nf4 without it."""
+    runs = {flag: forced(flag, [sys.executable, "-c", GENERATE, str(tiny_llama)]) for flag in (False, True)}
     for flag, run in runs.items():
         assert run.returncode == 0, f"avx512bf16={flag}: {run.stderr[-2000:]}"
         assert "kernels-community" not in run.stderr, "bitsandbytes' kernel-download warning leaks into the output"
-    results = {flag: json.loads(run.stdout) for flag, run in runs.items()}
-    assert results[True]["avx512bf16"] is True and results[False]["avx512bf16"] is False
-    assert results[True]["layers"] == results[False]["layers"] > 0
-    assert results[True]["tokens"] == results[False]["tokens"]
+    return {flag: json.loads(run.stdout) for flag, run in runs.items()}
+
+
+def test_forcing_reaches_the_fused_path_and_its_known_crash(paths):
+    """Proves the switch works: unfixed, the forced AVX512-BF16 path crashes on a 32-wide layer (README, known issues)."""
+    assert paths[True]["avx512bf16"] is True and paths[False]["avx512bf16"] is False
+    assert "is invalid for input of size" in paths[True]["unfixed"].get("error", ""), paths[True]["unfixed"]
+    assert "tokens" in paths[False]["unfixed"]
+
+
+@pytest.mark.parametrize("quant_type", ["nf4", "fp4"])
+def test_reference_kernel_gives_the_same_tokens_on_both_paths(paths, quant_type):
+    fixed = {flag: paths[flag][quant_type] for flag in (False, True)}
+    assert fixed[True]["layers"] == fixed[False]["layers"] > 0
+    assert fixed[True]["tokens"] == fixed[False]["tokens"]
 
 
 # A laptop without AVX-512 (most have AVX2 only): torch, MKL and oneDNN limited to AVX2 instructions.
