@@ -57,8 +57,9 @@ def _release_free_memory() -> None:
     """Collect garbage and hand freed heap pages back to the OS (glibc), so that reused memory shows as new."""
     gc.collect()
     libc = ctypes.util.find_library("c")
-    if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):
-        ctypes.CDLL(libc).malloc_trim(0)
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim:
+        trim(0)
 
 
 def _status_kib(field: str) -> int:
