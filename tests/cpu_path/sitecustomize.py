@@ -1,22 +1,29 @@
-"""Force bitsandbytes' CPU-feature check, so a test can take the branch this CPU would not.
+"""Make this CPU compute like another one, from interpreter start: on PYTHONPATH, each switch below acts if set.
 
-On PYTHONPATH with WORKBOOK_TEST_AVX512BF16=1 (or 0), `bitsandbytes.functional.has_avx512bf16` answers that
-value from the moment the module is executed: before bitsandbytes' CPU backend and nn modules read it.
+- WORKBOOK_TEST_AVX512BF16=1 (or 0): `bitsandbytes.functional.has_avx512bf16` answers that value from the moment
+  the module is executed, before bitsandbytes' CPU backend and nn modules read it.
+- WORKBOOK_TEST_OTHER_ROUNDING=1: every linear layer computed in 16 bits (bfloat16, float16) and every bitsandbytes
+  quantized layer returns its output nudged by up to 6 % in a fixed pattern. Another CPU rounds those differently
+  (native bfloat16 or not, AVX2 or AVX-512), so an output that survives this holds on any CPU, and one that changes
+  must not be pinned. Float32 arithmetic is left exactly as it is: it gives the same results on every x86 CPU.
 """
 
 import importlib.abc
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
+from types import ModuleType
 
-FORCED = os.environ.get("WORKBOOK_TEST_AVX512BF16")
 
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs `patch(module)` right after the named module is executed, before anything else can use it."""
 
-class _ForceAvx512Bf16(importlib.abc.MetaPathFinder):
-    """Wraps the loader of bitsandbytes.functional so that has_avx512bf16 returns the forced value."""
+    def __init__(self, name: str, patch: Callable[[ModuleType], None]):
+        self.name, self.patch = name, patch
 
     def find_spec(self, name, path, target=None):
-        if name != "bitsandbytes.functional":
+        if name != self.name:
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(name)
@@ -24,11 +31,44 @@ class _ForceAvx512Bf16(importlib.abc.MetaPathFinder):
 
         def exec_module(module):
             execute(module)
-            module.has_avx512bf16 = lambda: FORCED == "1"
+            self.patch(module)
 
         spec.loader.exec_module = exec_module
         return spec
 
 
-if FORCED in {"0", "1"}:
-    sys.meta_path.insert(0, _ForceAvx512Bf16())
+def _force_avx512bf16(functional: ModuleType) -> None:
+    functional.has_avx512bf16 = lambda: os.environ["WORKBOOK_TEST_AVX512BF16"] == "1"
+
+
+def _nudged(output):
+    """The output plus up to 2**-4 of itself, in a pattern fixed by each value's column."""
+    import torch
+
+    columns = torch.arange(output.shape[-1], device=output.device, dtype=torch.float32)
+    return output + (output.float() * torch.sin(columns * 12.9898) * 2**-4).to(output.dtype)
+
+
+def _nudge_16_bit_linear(functional: ModuleType) -> None:
+    import torch
+
+    linear, sixteen_bits = functional.linear, (torch.bfloat16, torch.float16)
+
+    def other_rounding_linear(input, weight, bias=None):
+        output = linear(input, weight, bias)
+        return _nudged(output) if output.dtype in sixteen_bits else output
+
+    functional.linear = other_rounding_linear
+
+
+def _nudge_quantized_layers(modules: ModuleType) -> None:
+    for layer in (modules.Linear4bit, modules.Linear8bitLt):
+        forward = layer.forward
+        layer.forward = lambda self, x, forward=forward: _nudged(forward(self, x))
+
+
+if os.environ.get("WORKBOOK_TEST_AVX512BF16") in {"0", "1"}:
+    sys.meta_path.insert(0, _AfterImport("bitsandbytes.functional", _force_avx512bf16))
+if os.environ.get("WORKBOOK_TEST_OTHER_ROUNDING") == "1":
+    sys.meta_path.insert(0, _AfterImport("torch.nn.functional", _nudge_16_bit_linear))
+    sys.meta_path.insert(0, _AfterImport("bitsandbytes.nn.modules", _nudge_quantized_layers))
