@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from helpers.pitfalls import special_token_strings
+from helpers.generation import special_token_strings
 
 SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
 USEFUL_ANSWER = 16  # new tokens below which a max_length leaves no room for an answer
@@ -215,7 +215,7 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
     if system is not None and any(_forged_system_turn(tokenizer.decode(row, skip_special_tokens=False), *system) for row in rows):
         findings.append(Finding(
             "special tokens in user content", "a system turn appears after the conversation started: role markers typed into a message became real special tokens.",
-            "strip the special-token strings from user content before applying the template (helpers.pitfalls.strip_special_tokens).",
+            "strip the special-token strings from user content before applying the template (helpers.generation.strip_special_tokens).",
             "notebook 06, 'Pitfall: special tokens injected through user text'"))
     return findings
 

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass
 import torch
 
 from helpers.diagnostics import caught_warnings
+from helpers.generation import (MESSAGES, PADDING_PROMPTS, greedy, injected_special_tokens, strip_special_tokens,
+                                with_pad_token)
 
 NEW_TOKENS = 12
-PADDING_PROMPTS = ["1, 2, 3", "A, B, C, D, E"]
 MASK_PROMPTS = ["Portugal is", "The best way to learn a new language is to"]
-MESSAGES = [{"role": "system", "content": "You are a friendly pirate."}, {"role": "user", "content": "Hello!"}]
 
 
 @dataclass
@@ -33,27 +33,14 @@ class Pitfall:
     reproduced: bool | None
 
 
-def greedy(model, tokenizer, prompts: list[str], attention_mask: bool = True, **kwargs) -> torch.Tensor:
-    """The new tokens of a greedy batched generation."""
-    batch = tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
-    inputs = batch if attention_mask else {"input_ids": batch["input_ids"]}
-    kwargs.setdefault("max_new_tokens", NEW_TOKENS)
-    output = model.generate(**inputs, do_sample=False, pad_token_id=tokenizer.pad_token_id, **kwargs)
-    return output[:, batch["input_ids"].shape[1]:]
-
-
-def with_padding(tokenizer, side: str):
-    """A copy of the tokenizer that pads on the given side, with the EOS token as pad token if it has none."""
-    tokenizer = copy.deepcopy(tokenizer)
-    tokenizer.padding_side = side
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
+def batched(model, tokenizer, prompts: list[str], attention_mask: bool = True) -> torch.Tensor:
+    """The new tokens of a greedy generation of the prompts as one batch."""
+    return greedy(model, tokenizer, prompts, attention_mask=attention_mask, max_new_tokens=NEW_TOKENS)
 
 
 def unbatched(model, tokenizer, prompts: list[str]) -> list[torch.Tensor]:
     """Each prompt's greedy new tokens, generated alone."""
-    return [greedy(model, tokenizer, [prompt])[0] for prompt in prompts]
+    return [batched(model, tokenizer, [prompt])[0] for prompt in prompts]
 
 
 def default_length(model, tokenizer) -> Pitfall:
@@ -93,9 +80,9 @@ def stop_strings_need_tokenizer(model, tokenizer) -> Pitfall:
 
 def right_padding(model, tokenizer) -> Pitfall:
     """Right padding changes the short row's output; left padding matches each prompt generated alone."""
-    alone = unbatched(model, with_padding(tokenizer, "left"), PADDING_PROMPTS)
-    right = greedy(model, with_padding(tokenizer, "right"), PADDING_PROMPTS)
-    left = greedy(model, with_padding(tokenizer, "left"), PADDING_PROMPTS)
+    alone = unbatched(model, with_pad_token(tokenizer, "left"), PADDING_PROMPTS)
+    right = batched(model, with_pad_token(tokenizer, "right"), PADDING_PROMPTS)
+    left = batched(model, with_pad_token(tokenizer, "left"), PADDING_PROMPTS)
     left_ok = all(torch.equal(row, single) for row, single in zip(left, alone))
     short = int(torch.argmin(torch.tensor([len(tokenizer(p)["input_ids"]) for p in PADDING_PROMPTS])))
     return Pitfall("right padding", tokenizer.decode(right[short], skip_special_tokens=True),
@@ -104,12 +91,12 @@ def right_padding(model, tokenizer) -> Pitfall:
 
 def missing_attention_mask(model, tokenizer) -> Pitfall:
     """Without the attention mask, a left-padded row attends to its padding and its output changes."""
-    tokenizer = with_padding(tokenizer, "left")
+    tokenizer = with_pad_token(tokenizer, "left")
     if tokenizer.pad_token_id != tokenizer.eos_token_id:
         return Pitfall("missing attention mask", "", "pad token differs from EOS: generate infers the mask", None)
     alone = unbatched(model, tokenizer, MASK_PROMPTS)
-    masked = greedy(model, tokenizer, MASK_PROMPTS)
-    unmasked = greedy(model, tokenizer, MASK_PROMPTS, attention_mask=False)
+    masked = batched(model, tokenizer, MASK_PROMPTS)
+    unmasked = batched(model, tokenizer, MASK_PROMPTS, attention_mask=False)
     return Pitfall("missing attention mask", tokenizer.decode(unmasked[0], skip_special_tokens=True),
                    tokenizer.decode(masked[0], skip_special_tokens=True),
                    torch.equal(masked[0], alone[0]) and not torch.equal(unmasked[0], alone[0]))
@@ -156,30 +143,6 @@ def double_bos(model, tokenizer) -> Pitfall:
     fixed = tokenizer(text, add_special_tokens=False)["input_ids"]
     count = lambda ids: next((i for i, t in enumerate(ids) if t != bos), len(ids))
     return Pitfall("double BOS", f"{count(wrong)} BOS tokens", f"add_special_tokens=False: {count(fixed)}", count(wrong) == 2 and count(fixed) == 1)
-
-
-def special_token_strings(tokenizer) -> list[str]:
-    """The tokenizer's special tokens: its named ones and added tokens marked special, not added ordinary text ("\\n")."""
-    added = [str(t) for t in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values() if getattr(t, "special", False)]
-    return sorted({t for t in list(getattr(tokenizer, "all_special_tokens", [])) + added if t})
-
-
-def injected_special_tokens(tokenizer, messages: list[dict]) -> list[str]:
-    """The special tokens (role markers and the like) that appear inside the messages' contents."""
-    specials = special_token_strings(tokenizer)
-    return sorted({t for m in messages for t in specials if t in m["content"]})
-
-
-def strip_special_tokens(tokenizer, messages: list[dict]) -> list[dict]:
-    """The messages with every special-token string removed from their contents."""
-    found = injected_special_tokens(tokenizer, messages)
-    clean = []
-    for message in messages:
-        content = message["content"]
-        for token in found:
-            content = content.replace(token, "")
-        clean.append({**message, "content": content})
-    return clean
 
 
 def special_token_injection(model, tokenizer) -> Pitfall:

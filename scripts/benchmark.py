@@ -46,12 +46,13 @@ WIDGET_LATENCY = """
 import io, json, statistics, time
 from contextlib import redirect_stdout
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from helpers import widgets
+from helpers.explorers.lesson_03 import sampling_playground
+from helpers.explorers.lesson_06 import streaming_chat
 from helpers.models import resolve_model
 model_dir = resolve_model()
 tokenizer, model = AutoTokenizer.from_pretrained(model_dir), AutoModelForCausalLM.from_pretrained(model_dir)
 with redirect_stdout(io.StringIO()):
-    playground, chat = widgets.sampling_playground(model, tokenizer), widgets.streaming_chat(model, tokenizer)
+    playground, chat = sampling_playground(model, tokenizer), streaming_chat(model, tokenizer)
 redraws = []
 for value in [0.5, 0.7, 0.9, 1.1, 1.3, 1.5, 0.8, 0.6, 1.2, 1.0]:  # each move also restarts the sampled continuation
     before, start = playground.output.outputs, time.perf_counter()

@@ -1,4 +1,7 @@
-"""Fixtures: tiny randomly initialised causal LMs, built offline, for the parts where the real model is not the point."""
+"""Fixtures: tiny randomly initialised causal LMs built offline, for the parts where the real model is not the point,
+and the default model, loaded once per session where it is. Heavy libraries are imported where a fixture needs them,
+so that a test of a YAML file or a script starts in a fraction of a second. A test that uses `default_model` is marked
+`slow` (see pyproject.toml for the markers and `make check` for the fast loop)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,6 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig, PreTrainedTokenizerFast
 
 CORPUS = [
     "A list of colors: red, blue, green, yellow, orange, purple.",
@@ -27,6 +27,10 @@ CHAT_TEMPLATE = (
 
 def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True) -> Path:
     """Write a tiny random causal LM with a byte-level BPE tokenizer (no pad token) to a folder."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig, PreTrainedTokenizerFast
+
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
@@ -59,6 +63,25 @@ def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny GPT-2-architecture model without a chat template."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-gpt2"), arch="gpt2", chat_template=False)
+
+
+@pytest.fixture(scope="session")
+def default_model() -> tuple:
+    """The workbook's default model in float32 on the CPU and its tokenizer, loaded once for the whole session."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from helpers.models import resolve_model
+
+    path = resolve_model()
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval(), AutoTokenizer.from_pretrained(path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that loads the default model as slow."""
+    for item in items:
+        if "default_model" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:

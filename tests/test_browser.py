@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from helpers.widgets import BUSY
+from helpers.explorers import BUSY
 
 ROOT = Path(__file__).resolve().parents[1]
 # The lesson the browser opens (its folder is served from a copy); WORKBOOK_BROWSER_NOTEBOOK=path.ipynb tries another.

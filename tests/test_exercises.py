@@ -1,8 +1,11 @@
-"""Exercises: every check rejects its starting code and accepts its solution, the notebooks hold exactly that code,
-and a malformed answer (raises, loops, wrong type) is reported in one line instead of crashing."""
+"""Exercises: every check rejects its starting code and accepts its solution, the notebooks hold exactly that code
+(as scripts/write_exercises.py writes it), and a malformed answer (raises, loops, wrong type, swallows the time limit)
+is reported in one line instead of crashing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -12,23 +15,15 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from helpers.exercises import LESSONS, Exercise, exercises_for
-from helpers.models import resolve_model
+from helpers.exercises import Exercise, exercises_for, lessons
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXERCISES = [(lesson, number) for lesson, exercises in LESSONS.items() for number in range(len(exercises))]
-
-
-@pytest.fixture(scope="module")
-def model_and_tokenizer():
-    """The default model in float32 on the CPU, loaded once for the module."""
-    path = resolve_model()
-    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), AutoTokenizer.from_pretrained(path)
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISES = [(lesson, number) for lesson in lessons() for number in range(len(exercises_for(lesson)))]
 
 
-def bound(lesson: str, number: int, model_and_tokenizer) -> Exercise:
+def bound(lesson: str, number: int, default_model) -> Exercise:
     """One exercise, checked against the default model."""
-    return exercises_for(lesson, *model_and_tokenizer)[number]
+    return exercises_for(lesson, *default_model)[number]
 
 
 def defined(code: str, name: str):
@@ -47,8 +42,8 @@ def stored_text(cell: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.parametrize("lesson, number", EXERCISES, ids=lambda v: str(v))
-def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number, model_and_tokenizer):
-    exercise = bound(lesson, number, model_and_tokenizer)
+def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number, default_model):
+    exercise = bound(lesson, number, default_model)
     torch.manual_seed(0)  # the unseeded starting code of the sampling exercise draws from here
     start = exercise.check(defined(exercise.starting_code, exercise.function))
     assert start.passed is False and start.text.startswith("Not yet: ") and "\n" not in start.text, start.text
@@ -58,23 +53,29 @@ def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number
     assert exercise.hint().text.startswith("Hint: ") and exercise.solution().text == exercise.solution_code
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_notebooks_hold_the_exercise_code_and_its_verdicts(lesson):
-    lesson_notebook = next(NOTEBOOKS.glob(f"{lesson}_*.ipynb"))
-    solutions = NOTEBOOKS / "solutions" / f"{lesson_notebook.stem}_solutions.ipynb"
-    assert 2 <= len(LESSONS[lesson]) <= 3
-    for notebook, code, verdict in [(lesson_notebook, "starting_code", "Not yet: "), (solutions, "solution_code", "Correct: ")]:
+def test_notebooks_hold_each_exercise_as_its_files_say():
+    """scripts/write_exercises.py --check: every starting code and solution cell is its data/exercises/ file."""
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "write_exercises.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_notebooks_store_each_checks_verdict(lesson):
+    """The lesson notebook shows each check rejecting the starting code; the solution notebook, accepting the answer."""
+    lesson_notebook = next((ROOT / "notebooks").glob(f"{lesson}_*.ipynb"))
+    solutions = ROOT / "notebooks" / "solutions" / f"{lesson_notebook.stem}_solutions.ipynb"
+    for notebook, verdict in [(lesson_notebook, "Not yet: "), (solutions, "Correct: ")]:
         cells = code_cells(notebook)
         sources = [cell.source for cell in cells]
-        for number, exercise in enumerate(LESSONS[lesson], start=1):
-            assert getattr(exercise, code) in sources, f"{notebook.name} lacks the {code} of {exercise.function}"
+        for number, exercise in enumerate(exercises_for(lesson), start=1):
             check = f"q{number}.check({exercise.function})"
             assert check in sources, f"{notebook.name} lacks the cell {check}"
             assert stored_text(cells[sources.index(check)]).startswith(verdict), f"{notebook.name}: {check} stored no {verdict!r}"
 
 
-def test_malformed_answers_are_reported_in_one_line(model_and_tokenizer):
-    exercise = bound("02", 0, model_and_tokenizer)
+def test_malformed_answers_are_reported_in_one_line(default_model):
+    exercise = bound("02", 0, default_model)
     stop = threading.Event()
 
     def raises(model, tokenizer, prompt):
@@ -127,5 +128,36 @@ def test_solutions_pass_on_any_causal_lm(lesson, number, tiny_llama):
 
 
 def test_unknown_lesson_names_the_choices():
-    with pytest.raises(ValueError, match="choose one of 02, 03, 04, 05, 06"):
-        exercises_for("07", None, None)
+    with pytest.raises(ValueError, match=f"choose one of {', '.join(lessons())}"):
+        exercises_for("99", None, None)
+
+
+def test_every_lesson_module_has_the_code_files_of_its_exercises():
+    for lesson in lessons():
+        for exercise in exercises_for(lesson):
+            assert exercise.starting_code and exercise.solution_code != exercise.starting_code, exercise.function
+
+
+def test_time_limit_survives_an_answer_that_catches_every_exception(default_model):
+    """An answer that loops inside `try: ... except Exception: pass` is still stopped (TimeLimit is no Exception)."""
+    exercise = bound("02", 0, default_model)
+    stop = threading.Event()
+
+    def stubborn(model, tokenizer, prompt):
+        while not stop.is_set():
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001 - the learner's code under test
+                pass
+
+    threads = threading.active_count()
+    try:
+        report = exercise.check(stubborn, time_limit=1)
+        for _ in range(50):
+            if threading.active_count() == threads:
+                break
+            time.sleep(0.1)
+        assert threading.active_count() == threads, "the answer's thread survived its time limit"
+    finally:
+        stop.set()
+    assert report.passed is False and "did not finish within 1 s" in report.text

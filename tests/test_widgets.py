@@ -10,8 +10,11 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteriaList
 
-from helpers import widgets as w
-from helpers.models import resolve_model
+from helpers import explorers
+from helpers.explorers import lesson_03
+from helpers.explorers import lesson_04
+from helpers.explorers import lesson_05
+from helpers.explorers import lesson_06
 
 MESSAGES = [{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "Where is the treasure?"}]
 
@@ -22,73 +25,65 @@ def tiny(tiny_llama: Path) -> tuple:
     return AutoModelForCausalLM.from_pretrained(tiny_llama).eval(), AutoTokenizer.from_pretrained(tiny_llama)
 
 
-@pytest.fixture(scope="module")
-def default() -> tuple:
-    """The workbook's default model, for the behaviour that needs a trained model."""
-    model_dir = resolve_model()
-    return AutoModelForCausalLM.from_pretrained(model_dir).eval(), AutoTokenizer.from_pretrained(model_dir)
-
-
 def texts(out) -> str:
     """Everything an Output widget shows, as plain text."""
     return "".join(o.get("text") or o["data"].get("text/plain", "") for o in out.outputs)
 
 
 @pytest.mark.parametrize("problem, names", [
-    (w.sampling_problem("  ", 1.0, 0, 1.0, 0.0), "prompt"),
-    (w.sampling_problem("Hi", 0.0, 0, 1.0, 0.0), "temperature"),
-    (w.sampling_problem("Hi", 1.0, 0, 0.0, 0.0), "top-p"),
-    (w.sampling_problem("Hi", 1.0, -1, 1.0, 0.0), "top-k"),
-    (w.sampling_problem("Hi", 1.0, 0, 1.0, 1.5), "min-p"),
-    (w.length_problem("", 40, 0), "prompt"),
-    (w.length_problem("Hi", 10, 20), "min_new_tokens"),
-    (w.length_problem("Hi", 0, 0), "max_new_tokens"),
-    (w.padding_problem([]), "prompt"),
-    (w.chat_problem([{"role": "system", "content": "Be brief."}], True, False), "user"),
-    (w.chat_problem(MESSAGES, True, True), "continue_final_message"),
-    (w.chat_problem(MESSAGES, False, True), "assistant"),
+    (lesson_03.sampling_problem("  ", 1.0, 0, 1.0, 0.0), "prompt"),
+    (lesson_03.sampling_problem("Hi", 0.0, 0, 1.0, 0.0), "temperature"),
+    (lesson_03.sampling_problem("Hi", 1.0, 0, 0.0, 0.0), "top-p"),
+    (lesson_03.sampling_problem("Hi", 1.0, -1, 1.0, 0.0), "top-k"),
+    (lesson_03.sampling_problem("Hi", 1.0, 0, 1.0, 1.5), "min-p"),
+    (lesson_04.length_problem("", 40, 0), "prompt"),
+    (lesson_04.length_problem("Hi", 10, 20), "min_new_tokens"),
+    (lesson_04.length_problem("Hi", 0, 0), "max_new_tokens"),
+    (lesson_05.padding_problem([]), "prompt"),
+    (lesson_06.chat_problem([{"role": "system", "content": "Be brief."}], True, False), "user"),
+    (lesson_06.chat_problem(MESSAGES, True, True), "continue_final_message"),
+    (lesson_06.chat_problem(MESSAGES, False, True), "assistant"),
 ])
 def test_bad_input_gets_a_one_line_message(problem: str | None, names: str) -> None:
     assert problem and "\n" not in problem and names in problem
 
 
 def test_good_input_gets_no_message() -> None:
-    assert w.sampling_problem("Hi", 0.7, 40, 0.9, 0.05) is None
-    assert w.length_problem("Hi", 40, 10) is None and w.padding_problem(["a"]) is None
-    assert w.chat_problem(MESSAGES, True, False) is None
+    assert lesson_03.sampling_problem("Hi", 0.7, 40, 0.9, 0.05) is None
+    assert lesson_04.length_problem("Hi", 40, 10) is None and lesson_05.padding_problem(["a"]) is None
+    assert lesson_06.chat_problem(MESSAGES, True, False) is None
 
 
 def test_parse_messages_reads_roles_and_continuation_lines() -> None:
-    assert w.parse_messages(w.format_messages(MESSAGES)) == MESSAGES
-    assert w.parse_messages("user: one\ntwo")[0]["content"] == "one\ntwo"
+    assert lesson_06.parse_messages(lesson_06.format_messages(MESSAGES)) == MESSAGES
+    assert lesson_06.parse_messages("user: one\ntwo")[0]["content"] == "one\ntwo"
     for bad in ["", "hello there"]:
         with pytest.raises(ValueError, match="user:"):
-            w.parse_messages(bad)
+            lesson_06.parse_messages(bad)
 
 
 def test_distribution_follows_each_warper() -> None:
     scores = torch.randn(500, generator=torch.Generator().manual_seed(0))
     original = torch.softmax(scores, -1)
-    assert torch.allclose(w.next_token_distribution(scores), original)
-    assert int((w.next_token_distribution(scores, top_k=5) > 0).sum()) == 5
-    assert w.next_token_distribution(scores, temperature=0.5).max() > original.max()
-    assert w.next_token_distribution(scores, temperature=2.0).max() < original.max()
-    nucleus = w.next_token_distribution(scores, top_p=0.5)
+    assert torch.allclose(lesson_03.next_token_distribution(scores), original)
+    assert int((lesson_03.next_token_distribution(scores, top_k=5) > 0).sum()) == 5
+    assert lesson_03.next_token_distribution(scores, temperature=0.5).max() > original.max()
+    assert lesson_03.next_token_distribution(scores, temperature=2.0).max() < original.max()
+    nucleus = lesson_03.next_token_distribution(scores, top_p=0.5)
     assert original[nucleus > 0].sum() >= 0.5 and int((nucleus > 0).sum()) < int((original > 0).sum())
-    kept = w.next_token_distribution(scores, min_p=0.2) > 0
+    kept = lesson_03.next_token_distribution(scores, min_p=0.2) > 0
     assert torch.equal(kept, original >= 0.2 * original.max())
 
 
 def test_prompt_scores_are_cached(tiny) -> None:
     model, tokenizer = tiny
-    first = w.prompt_scores(model, tokenizer, "I am a cat.")
-    hits = w.prompt_scores.cache_info().hits
-    assert w.prompt_scores(model, tokenizer, "I am a cat.") is first and w.prompt_scores.cache_info().hits == hits + 1
+    first = lesson_03.prompt_scores(model, tokenizer, "I am a cat.")
+    assert lesson_03.prompt_scores(model, tokenizer, "I am a cat.") is first  # computed once: the same tensor
 
 
 def test_sampling_is_reproducible_by_seed(tiny) -> None:
     model, tokenizer = tiny
-    sample = lambda seed: w.sample_continuation(model, tokenizer, "I am a cat.", seed, temperature=1.5, max_new_tokens=16)
+    sample = lambda seed: lesson_03.sample_continuation(model, tokenizer, "I am a cat.", seed, temperature=1.5, max_new_tokens=16)
     assert sample(1) == sample(1) != sample(2)
 
 
@@ -106,7 +101,7 @@ def test_latest_wins_stops_the_running_job_and_skips_queued_ones() -> None:
             return n
         return run
 
-    runner = w.LatestWins(drawn.append, lambda error: drawn.append(error))
+    runner = explorers.LatestWins(drawn.append, lambda error: drawn.append(error))
     runner.submit(job(1))
     assert started.wait(5)
     for n in range(2, 6):
@@ -119,7 +114,7 @@ def test_latest_wins_stops_the_running_job_and_skips_queued_ones() -> None:
 def test_stop_when_stale_ends_generate(tiny) -> None:
     model, tokenizer = tiny
     calls = iter(range(100))
-    stale = w.StopWhenStale(lambda: next(calls) >= 3)
+    stale = explorers.StopWhenStale(lambda: next(calls) >= 3)
     inputs = tokenizer("I am a cat.", return_tensors="pt")
     output = model.generate(**inputs, max_new_tokens=50, min_new_tokens=50, do_sample=False,
                             stopping_criteria=StoppingCriteriaList([stale]))
@@ -128,28 +123,28 @@ def test_stop_when_stale_ends_generate(tiny) -> None:
 
 def test_length_reasons_on_the_tiny_model(tiny) -> None:
     model, tokenizer = tiny
-    full = w.generate_with_reason(model, tokenizer, "I am a cat.", max_new_tokens=12, min_new_tokens=12, chat=False)
+    full = lesson_04.generate_with_reason(model, tokenizer, "I am a cat.", max_new_tokens=12, min_new_tokens=12, chat=False)
     assert (full.reason, full.new_tokens) == ("max_new_tokens", 12) and full.text
     stop = full.text.strip()[:1]
-    stopped = w.generate_with_reason(model, tokenizer, "I am a cat.", 12, 0, stop=stop, chat=False)
+    stopped = lesson_04.generate_with_reason(model, tokenizer, "I am a cat.", 12, 0, stop=stop, chat=False)
     assert stopped.reason.startswith(f"stop string {stop!r}") and stopped.text.rstrip().endswith(stop)
-    never = w.generate_with_reason(model, tokenizer, "I am a cat.", 12, 12, stop="§never§", chat=False)
+    never = lesson_04.generate_with_reason(model, tokenizer, "I am a cat.", 12, 12, stop="§never§", chat=False)
     assert never.reason == "max_new_tokens" and "never occurred" in str(never)
 
 
-def test_eos_stop_reason_and_min_new_tokens_on_the_default_model(default) -> None:
-    model, tokenizer = default
+def test_eos_stop_reason_and_min_new_tokens_on_the_default_model(default_model) -> None:
+    model, tokenizer = default_model
     question = "What is the capital of France? Answer in one sentence."
-    free = w.generate_with_reason(model, tokenizer, question, max_new_tokens=40)
+    free = lesson_04.generate_with_reason(model, tokenizer, question, max_new_tokens=40)
     assert free.reason.startswith("EOS") and free.new_tokens < 40
-    floor = w.generate_with_reason(model, tokenizer, question, free.new_tokens + 6, min_new_tokens=free.new_tokens + 3)
+    floor = lesson_04.generate_with_reason(model, tokenizer, question, free.new_tokens + 6, min_new_tokens=free.new_tokens + 3)
     assert floor.new_tokens >= free.new_tokens + 3 and ("min_new_tokens" in floor.note or floor.reason == "max_new_tokens")
 
 
 def test_padding_comparison_matches_generate_by_hand(tiny) -> None:
     model, tokenizer = tiny
     prompts = ["I am", "A list of colors: red, blue"]
-    comparison = w.compare_padding(model, tokenizer, prompts, padding_side="right", max_new_tokens=6)
+    comparison = lesson_05.compare_padding(model, tokenizer, prompts, padding_side="right", max_new_tokens=6)
     mask = comparison.batch["attention_mask"]
     assert mask[0, -1] == 0 and mask[1].all(), "the short prompt is not padded on the right"
     assert [len(r) for r in comparison.labels] == [mask.shape[1]] * 2
@@ -157,44 +152,44 @@ def test_padding_comparison_matches_generate_by_hand(tiny) -> None:
         single = model.generate(**tokenizer(prompt, return_tensors="pt"), max_new_tokens=6, do_sample=False)
         assert row.alone == tokenizer.decode(single[0, len(tokenizer(prompt)["input_ids"]):], skip_special_tokens=True)
     assert comparison.table().shape == (2, 4) and tokenizer.pad_token is None, "the caller's tokenizer was changed"
-    unmasked = w.compare_padding(model, tokenizer, prompts, padding_side="left", attention_mask=False, max_new_tokens=6)
+    unmasked = lesson_05.compare_padding(model, tokenizer, prompts, padding_side="left", attention_mask=False, max_new_tokens=6)
     assert "WITHOUT" in unmasked.title and unmasked.batch["attention_mask"][0, 0] == 0
 
 
 def test_render_chat_marks_every_special_token(tiny) -> None:
     _, tokenizer = tiny
-    rendered = w.render_chat(tokenizer, MESSAGES)
+    rendered = lesson_06.render_chat(tokenizer, MESSAGES)
     specials = [rendered.text[s:e] for s, e in rendered.special_spans]
     assert set(specials) == {"<|im_start|>", "<|im_end|>"}
     assert len(specials) == rendered.text.count("<|im_start|>") + rendered.text.count("<|im_end|>")
     assert rendered.token_count == len(tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True)["input_ids"])
     assert rendered._repr_mimebundle_()["text/html"].count("<span") == len(specials)
     started = MESSAGES + [{"role": "assistant", "content": "Arr, it be"}]
-    assert w.render_chat(tokenizer, started, False, True).text.endswith("Arr, it be")
+    assert lesson_06.render_chat(tokenizer, started, False, True).text.endswith("Arr, it be")
 
 
 def test_chat_view_shows_a_message_for_bad_messages(tiny) -> None:
     _, tokenizer = tiny
     for text in ["system: Be brief.", "hello", ""]:
-        assert w.chat_view(tokenizer, text, True, False)[0].startswith("⚠")
+        assert lesson_06.chat_view(tokenizer, text, True, False)[0].startswith("⚠")
     refusing = tokenizer.__class__.from_pretrained(tokenizer.name_or_path)
     refusing.chat_template = "{{ raise_exception('Roles must alternate') }}"
-    assert "Roles must alternate" in w.chat_view(refusing, "user: Hi", True, False)[0]
+    assert "Roles must alternate" in lesson_06.chat_view(refusing, "user: Hi", True, False)[0]
 
 
 def test_stream_reply_streams_the_greedy_reply(tiny) -> None:
     model, tokenizer = tiny
-    pieces = list(w.stream_reply(model, tokenizer, MESSAGES, max_new_tokens=12))
+    pieces = list(lesson_06.stream_reply(model, tokenizer, MESSAGES, max_new_tokens=12))
     chat = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     whole = model.generate(**chat, max_new_tokens=12, do_sample=False)[0, chat["input_ids"].shape[1]:]
     assert "".join(p for p, _ in pieces) == tokenizer.decode(whole, skip_special_tokens=True)
-    reply = w.collect_reply(iter(pieces))
+    reply = lesson_06.collect_reply(iter(pieces))
     assert 0 < reply.first_token_s <= reply.total_s
 
 
 def test_builders_redraw_when_a_control_changes(tiny, capsys) -> None:
     model, tokenizer = tiny
-    playground = w.sampling_playground(model, tokenizer, prompt="I am a cat.")
+    playground = lesson_03.sampling_playground(model, tokenizer, prompt="I am a cat.")
     assert "tokens can be drawn" in capsys.readouterr().out, "no static result for the defaults"
     assert "live widget" in repr(playground) and not playground.output.outputs
     playground.controls["top_k"].value = 3
@@ -204,20 +199,20 @@ def test_builders_redraw_when_a_control_changes(tiny, capsys) -> None:
     playground.controls["top_p"].value = 0.0
     assert texts(playground.output).startswith("⚠ top-p must be above 0")
 
-    padding = w.padding_explorer(model, tokenizer, prompts=["I am", "A list of colors"])
+    padding = lesson_05.padding_explorer(model, tokenizer, prompts=["I am", "A list of colors"])
     padding.controls["padding_side"].value = "right"
     padding.runner.wait()
     assert "padding_side='right'" in texts(padding.output) and len(padding.output.outputs) == 3
     padding.controls["prompts"].value = "  \n"
     assert texts(padding.output).startswith("⚠ No prompts")
 
-    chat = w.chat_template_explorer(tokenizer, MESSAGES)
+    chat = lesson_06.chat_template_explorer(tokenizer, MESSAGES)
     chat.controls["add_generation_prompt"].value = False
     assert not texts(chat.output).rstrip().split("\n(")[0].endswith("assistant")
     chat.controls["text"].value = "system: no user here"
     assert "no user turn" in texts(chat.output)
 
-    streaming = w.streaming_chat(model, tokenizer, max_new_tokens=8)
+    streaming = lesson_06.streaming_chat(model, tokenizer, max_new_tokens=8)
     streaming.controls["message"].value = "Tell me a joke."
     streaming.controls["send"].click()
     streaming.runner.wait()
@@ -227,7 +222,7 @@ def test_builders_redraw_when_a_control_changes(tiny, capsys) -> None:
 
 def test_length_explorer_draws_only_the_latest_request(tiny, capsys) -> None:
     model, tokenizer = tiny
-    explorer = w.length_explorer(model, tokenizer, prompt="I am a cat.", max_new_tokens=5, min_new_tokens=5)
+    explorer = lesson_04.length_explorer(model, tokenizer, prompt="I am a cat.", max_new_tokens=5, min_new_tokens=5)
     assert "stopped after 5 of at most 5" in capsys.readouterr().out
     explorer.controls["min_new_tokens"].value = 0
     for limit in (60, 70, 80, 90, 7):
@@ -236,3 +231,18 @@ def test_length_explorer_draws_only_the_latest_request(tiny, capsys) -> None:
     assert "of at most 7 new tokens" in texts(explorer.output)
     explorer.controls["min_new_tokens"].value = 50
     assert texts(explorer.output).startswith("⚠ min_new_tokens (50) is above max_new_tokens (7)")
+
+
+def test_explorer_caches_do_not_keep_a_deleted_model_alive(tiny_llama) -> None:
+    """The cached next-token scores and lone continuations go with their model (an lru_cache kept it, and its memory)."""
+    import gc
+    import weakref
+
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama).eval(), AutoTokenizer.from_pretrained(tiny_llama)
+    lesson_03.prompt_scores(model, tokenizer, "I am")
+    lesson_05.alone(model, lesson_05.padding_tokenizer(tokenizer), "I am", 2)
+    assert lesson_03.prompt_scores(model, tokenizer, "I am") is lesson_03.prompt_scores(model, tokenizer, "I am")
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None, "a cache still holds the deleted model"

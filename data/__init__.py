@@ -1,0 +1,1 @@
+"""The workbook's lesson data (prompts, the exercises' code), installed with the helpers as the package helpers.data."""

@@ -1,0 +1,8 @@
+import torch
+
+def next_token_id(model, tokenizer, prompt):
+    """The id of the most likely token after the prompt (an int)."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    with torch.no_grad():
+        logits = model(**inputs).logits
+    return logits[0, 0].argmax().item()

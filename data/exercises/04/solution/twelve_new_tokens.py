@@ -1,0 +1,5 @@
+def twelve_new_tokens(model, tokenizer, prompt):
+    """Exactly 12 greedily generated new token ids, whatever the prompt."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, max_new_tokens=12, min_new_tokens=12, do_sample=False)  # ceiling and floor
+    return output[0, inputs["input_ids"].shape[1]:]

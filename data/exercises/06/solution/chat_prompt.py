@@ -1,0 +1,3 @@
+def chat_prompt(tokenizer, messages):
+    """The conversation as text, ready for the model to write the assistant's answer."""
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)

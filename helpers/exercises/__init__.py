@@ -1,0 +1,218 @@
+"""Self-checking exercises: `q1, q2 = exercises_for("02", model, tokenizer)`, then `q1.check(answer)`, `q1.hint()`,
+`q1.solution()`.
+
+A lesson's exercises are a module of this package, `lesson_NN.py` (each exercise's check and hint), and their code
+is a pair of files, `data/exercises/NN/start/FUNCTION.py` and `.../solution/FUNCTION.py`, which
+`scripts/write_exercises.py` writes into the lesson and solution notebooks. A check runs the learner's function in a
+thread with a time limit, on several inputs and on whatever model the notebook loaded, and verifies behaviour (never
+one model's strings). It answers in one line, "Correct: ..." or "Not yet: ...", and never raises on a malformed
+answer: an exception, a loop or a wrong return type is reported like any other mistake.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import importlib
+import pkgutil
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from helpers import DATA_DIR
+from helpers.diagnostics import caught_warnings
+from helpers.generation import one_line
+
+TIME_LIMIT = 60.0  # seconds for all of one check's calls of the learner's function
+STOP_GRACE = 2.0  # seconds for which a timed-out answer's thread is told to stop, again and again
+PROMPTS = ["The capital of France is", "Once upon a time"]
+
+
+class Fail(Exception):
+    """A check's verdict on a wrong answer; its message is the one line the learner reads."""
+
+
+class TimeLimit(BaseException):
+    """Raised inside an answer's thread when its time is up: a BaseException, so `except Exception` cannot swallow it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Feedback:
+    """One line for the notebook (its repr), and whether the check passed (None for hints and solutions)."""
+
+    text: str
+    passed: bool | None = None
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.passed)
+
+
+class Runner:
+    """Calls the learner's function in a daemon thread, sharing one time limit over all the calls of a check."""
+
+    def __init__(self, function: Callable, name: str, hint: str, time_limit: float) -> None:
+        self.function, self.name, self.hint, self.time_limit = function, name, hint, time_limit
+        self.deadline = time.monotonic() + time_limit
+
+    def __call__(self, *args: Any) -> Any:
+        """The function's return value; Fail with a one-line report if it raises or runs past the time limit."""
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["value"] = self.function(*args)
+            except BaseException as error:  # noqa: BLE001 (the learner's code may raise anything, SystemExit included)
+                box["error"] = error
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        try:
+            thread.join(max(self.deadline - time.monotonic(), 0.0))
+        finally:
+            timed_out = thread.is_alive()
+            if timed_out:
+                stop_thread(thread)
+        if timed_out:
+            raise Fail(f"{self.name} did not finish within {self.time_limit:g} s: does it loop forever? "
+                       f"(If the model is just slow, pass time_limit=300 to check.)")
+        if "error" in box:
+            error = box["error"]
+            raise Fail(f"{self.name} raised {type(error).__name__}: {sentence(one_line(error, 120))} Hint: {self.hint}")
+        return box["value"]
+
+
+def stop_thread(thread: threading.Thread, grace: float = STOP_GRACE) -> None:
+    """Raise TimeLimit inside a running thread at its next Python instruction, again until it ends (an `except` in the
+    learner's loop may catch one) or `grace` seconds pass."""
+    give_up = time.monotonic() + grace
+    while thread.is_alive() and time.monotonic() < give_up:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(TimeLimit))
+        thread.join(0.05)
+
+
+def sentence(text: str) -> str:
+    """The text ending with a full stop (or other final punctuation)."""
+    return text if text.endswith((".", "…", "!", "?")) else text + "."
+
+
+def kind_of(value: Any) -> str:
+    """What a value is, for a wrong-type report: 'None', 'a str', 'a 3-D tensor'."""
+    if value is None:
+        return "None (is a `return` missing?)"
+    if isinstance(value, torch.Tensor):
+        return f"a {value.dim()}-D tensor"
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
+def token_ids(value: Any, name: str) -> list[int]:
+    """A returned sequence of token ids as a list of ints: a 1-D tensor, a one-row 2-D tensor, or a list of ints."""
+    if isinstance(value, Mapping) and "input_ids" in value:
+        value = value["input_ids"]
+    if isinstance(value, torch.Tensor) and value.dim() == 2 and value.shape[0] == 1:
+        value = value[0]
+    if isinstance(value, torch.Tensor) and value.dim() == 1 and not value.is_floating_point():
+        return value.tolist()
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        try:
+            return [token_id(i, name) for i in value]  # ints, or one-element tensors such as argmax()
+        except Fail:
+            pass
+    raise Fail(f"{name} returned {kind_of(value)}; it should return token ids (a 1-D tensor or a list of ints).")
+
+
+def token_id(value: Any, name: str) -> int:
+    """A returned single token id as an int: an int, or an integer tensor with one element."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+        return int(value.item())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise Fail(f"{name} returned {kind_of(value)}; it should return one token id (an int, e.g. tensor.item()).")
+
+
+def text(value: Any, name: str, instead: str = "") -> str:
+    """A returned string, or Fail saying what came instead."""
+    if isinstance(value, str):
+        return value
+    raise Fail(f"{name} returned {kind_of(value)}; it should return a str{instead}.")
+
+
+def shown(tokenizer, ids: list[int] | int) -> str:
+    """Token ids as the text they decode to, quoted."""
+    return repr(tokenizer.decode(ids))
+
+
+def exercise_code(lesson: str, kind: str, function: str) -> str:
+    """An exercise's starting code (kind "start") or solution (kind "solution"), from data/exercises/."""
+    return code_file(lesson, kind, function).read_text().strip("\n")
+
+
+def code_file(lesson: str, kind: str, function: str) -> Path:
+    """Where an exercise's starting code or solution lives."""
+    return DATA_DIR / "exercises" / lesson / kind / f"{function}.py"
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    """One exercise: the learner fixes its starting code, then `check` runs the function that code defines."""
+
+    function: str
+    hint_text: str
+    checker: Callable[[Runner, Any, Any], str]
+    lesson: str = ""
+    model: Any = None
+    tokenizer: Any = None
+
+    @property
+    def starting_code(self) -> str:
+        """The runnable, wrong code the learner starts from."""
+        return exercise_code(self.lesson, "start", self.function)
+
+    @property
+    def solution_code(self) -> str:
+        """One correct answer."""
+        return exercise_code(self.lesson, "solution", self.function)
+
+    def check(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
+        """Run the learner's function and say, in one line, "Correct: why" or "Not yet: what to fix"."""
+        if not callable(answer):
+            return Feedback(f"Not yet: pass the function itself, check({self.function}); this is {kind_of(answer)}.",
+                            False)
+        name = getattr(answer, "__name__", self.function)
+        try:
+            with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
+                why = self.checker(Runner(answer, name, self.hint_text, time_limit), self.model, self.tokenizer)
+        except Fail as failure:
+            return Feedback(f"Not yet: {one_line(failure)}", False)
+        except Exception as error:  # noqa: BLE001 (an answer odd enough to break the check is still only reported)
+            return Feedback(f"Not yet: your answer broke the check ({type(error).__name__}: {sentence(one_line(error, 120))})",
+                            False)
+        return Feedback(f"Correct: {why}", True)
+
+    def hint(self) -> Feedback:
+        """A nudge towards the fix."""
+        return Feedback(f"Hint: {self.hint_text}")
+
+    def solution(self) -> Feedback:
+        """One correct answer, as code to read or paste."""
+        return Feedback(self.solution_code)
+
+
+def lessons() -> list[str]:
+    """The lessons that have exercises ("02", "03", ...): one module lesson_NN.py each."""
+    return sorted(m.name.removeprefix("lesson_") for m in pkgutil.iter_modules(__path__) if m.name.startswith("lesson_"))
+
+
+def exercises_for(lesson: str, model=None, tokenizer=None) -> list[Exercise]:
+    """The exercises of a lesson, checked against this model and tokenizer."""
+    if lesson not in lessons():
+        raise ValueError(f"no exercises for lesson {lesson!r}: choose one of {', '.join(lessons())}.")
+    module = importlib.import_module(f"{__name__}.lesson_{lesson}")
+    return [dataclasses.replace(exercise, lesson=lesson, model=model, tokenizer=tokenizer) for exercise in module.EXERCISES]

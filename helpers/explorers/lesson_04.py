@@ -1,0 +1,101 @@
+"""The length explorer (lesson 04): max_new_tokens, min_new_tokens and a stop string, and why generation stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+from transformers import StopStringCriteria
+
+from helpers.explorers import (SLIDER, Explorer, LatestWins, Stale, explorer_parts, run_or_warn, show, show_static,
+                               stopping, warning)
+
+
+def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int) -> str | None:
+    """What is wrong with the length settings, in one line naming the fix; None when they are usable."""
+    if not prompt.strip():
+        return "The prompt is empty: type a question or a few words to continue."
+    if max_new_tokens < 1:
+        return f"max_new_tokens must be at least 1: got {max_new_tokens}."
+    if min_new_tokens > max_new_tokens:
+        return (f"min_new_tokens ({min_new_tokens}) is above max_new_tokens ({max_new_tokens}): "
+                "lower it or raise max_new_tokens.")
+    return None
+
+@dataclass
+class LengthResult:
+    """Where and why a generation stopped."""
+
+    text: str
+    new_tokens: int
+    max_new_tokens: int
+    reason: str
+    note: str = ""
+
+    def __str__(self) -> str:
+        where = f"stopped after {self.new_tokens} of at most {self.max_new_tokens} new tokens: {self.reason}"
+        return "\n".join([repr(self.text), where] + ([self.note] if self.note else []))
+
+
+def prompt_inputs(tokenizer: Any, prompt: str, chat: bool) -> Any:
+    """The prompt as model inputs: as a user turn of the chat template when chat is set and there is one."""
+    if chat and tokenizer.chat_template:
+        return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                             return_tensors="pt", return_dict=True)
+    return tokenizer(prompt, return_tensors="pt")
+
+
+def generate_with_reason(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 40, min_new_tokens: int = 0,
+                         stop: str = "", chat: bool = True, stale: Stale | None = None) -> LengthResult:
+    """Greedy generation with these limits, and which of transformers' stopping criteria ended it."""
+    inputs = prompt_inputs(tokenizer, prompt, chat).to(model.device)
+    stops = dict(stop_strings=[stop], tokenizer=tokenizer) if stop else {}
+    output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens,
+                            min_new_tokens=min_new_tokens or None, stopping_criteria=stopping(stale), **stops)
+    new = output[0, inputs["input_ids"].shape[1]:]
+    eos = model.generation_config.eos_token_id
+    eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
+    text = tokenizer.decode(new, skip_special_tokens=True)
+    note = ""
+    if stale and stale():
+        reason = "cancelled by a newer request"
+    elif len(new) and int(new[-1]) in eos_ids:
+        reason = f"EOS (the model produced {tokenizer.decode(new[-1:])!r}, its end-of-sequence token)"
+        if min_new_tokens:
+            note = f"min_new_tokens={min_new_tokens} forbade EOS before new token {min_new_tokens + 1}."
+    elif stop and bool(StopStringCriteria(tokenizer, [stop])(output, None)[0]):
+        reason = f"stop string {stop!r} (at character {text.rfind(stop)} of the new text)"
+        if min_new_tokens > len(new):
+            note = f"min_new_tokens={min_new_tokens} holds back only EOS, not a stop string."
+    else:
+        reason = "max_new_tokens"
+    if stop and stop not in text:
+        note = f"The stop string {stop!r} never occurred in the output, so it stopped nothing."
+    return LengthResult(text, len(new), max_new_tokens, reason, note)
+
+
+def length_explorer(model: Any, tokenizer: Any, prompt: str = "What is the capital of France? Answer in one sentence.",
+                    max_new_tokens: int = 40, min_new_tokens: int = 0, stop: str = "") -> Explorer:
+    """max_new_tokens, min_new_tokens and a stop string: shows where and why the generation stopped."""
+    controls = {
+        "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False, layout={"width": "460px"}),
+        "chat": widgets.Checkbox(value=bool(tokenizer.chat_template), description="as a chat turn",
+                                 disabled=not tokenizer.chat_template),
+        **{name: widgets.IntSlider(value=value, min=0, max=120, description=name, **SLIDER)
+           for name, value in [("max_new_tokens", max_new_tokens), ("min_new_tokens", min_new_tokens)]},
+        "stop": widgets.Text(value=stop, description="stop string", placeholder="none", continuous_update=False,
+                             layout={"width": "200px"}),
+    }
+    output, status = explorer_parts()
+    runner = LatestWins(lambda result: show(output, str(result)), lambda error: show(output, warning(str(error))))
+
+    def redraw(change: Any = None) -> None:
+        knobs = {name: control.value for name, control in controls.items()}
+        run_or_warn(runner, output, length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"]),
+                     lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
+
+    for control in controls.values():
+        control.observe(redraw, "value")
+    show_static(str(generate_with_reason(model, tokenizer, **{n: c.value for n, c in controls.items()})))
+    return Explorer("Length explorer", controls, status, output, runner=runner)
