@@ -22,7 +22,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 def pins() -> dict[str, str]:
     """constraints.txt's exact versions, by canonical name."""
     lines = [line.split("#")[0].strip() for line in (ROOT / "constraints.txt").read_text().splitlines()]
-    return {canonicalize_name(name): version for name, version in (line.split("==", 1) for line in lines if "==" in line)}
+    pairs = (line.split("==", 1) for line in lines if "==" in line)
+    return {canonicalize_name(name): version for name, version in pairs}
 
 
 def lowest_python(specifier: str) -> Version:
