@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab test browser test-gpu test-latest lock links notebooks bench speed-lab pack clean
+.PHONY: setup model lab test lint browser test-gpu test-latest lock links notebooks bench speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -41,6 +41,9 @@ lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
 	$(PYTEST) --nbval tests notebooks
+
+lint: setup  ## check the code with ruff (rules in pyproject.toml's [tool.ruff]; the notebooks are not linted)
+	$(PY) -m ruff check .
 
 browser:  ## install Debian's chromium and chromedriver for tests/test_browser.py (as root; nothing if there)
 	bash scripts/install_browser.sh

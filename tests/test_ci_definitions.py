@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -10,6 +13,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
 README = (ROOT / "README.md").read_text()
+CI_RUN = (ROOT / ".ci" / "run").read_text()
+MAKEFILE = (ROOT / "Makefile").read_text()
 
 
 def commands(job: str) -> str:
@@ -24,7 +29,7 @@ def uses(job: str, action: str) -> list[dict]:
 
 def test_readme_names_the_commands_the_jobs_run():
     assert re.search(r"^make test\b", README, re.MULTILINE) and re.search(r"^make test-gpu\b", README, re.MULTILINE)
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", CI_RUN, re.MULTILINE), ".ci/run must run the README's test command"
 
 
 def test_cpu_job_is_what_ci_runs():
@@ -47,3 +52,60 @@ def test_both_jobs_cache_the_model_and_the_gpu_job_keeps_its_artefacts():
     assert "build/test-gpu.xml" in kept and "build/executed-gpu" in kept
     assert "--junitxml=build/test-gpu.xml" in (ROOT / "Makefile").read_text()
     assert "--allow-errors --into build/executed-gpu" in commands("gpu")
+
+
+def covers(patterns: list[str], path: str) -> bool:
+    """Whether one of the glob patterns (as hashFiles and cache-dependency-path read them) matches the path."""
+    return any(fnmatch.fnmatch(path, pattern.strip()) for pattern in patterns if pattern.strip())
+
+
+def test_the_model_cache_key_covers_what_changes_the_prepared_model():
+    """helpers/models.py (the wheel, its hashes, the conversion) and constraints.txt (transformers, gguf)."""
+    for job in ("cpu", "gpu"):
+        [settings] = [settings for settings in uses(job, "actions/cache") if settings.get("path") == "data/models"]
+        hashed = re.findall(r"hashFiles\(([^)]*)\)", settings["key"])
+        patterns = [pattern.strip(" '\"") for arguments in hashed for pattern in arguments.split(",")]
+        for path in ("helpers/models.py", "constraints.txt"):
+            assert (ROOT / path).exists() and covers(patterns, path), (job, path, settings["key"])
+
+
+def test_cpu_job_caches_pip_under_the_requirements_and_the_constraints():
+    [settings] = uses("cpu", "actions/setup-python")
+    assert settings.get("cache") == "pip"
+    patterns = str(settings.get("cache-dependency-path", "")).splitlines()
+    for path in ("requirements.txt", "requirements-dev.txt", "constraints.txt"):
+        assert (ROOT / path).exists() and covers(patterns, path), (path, patterns)
+
+
+def test_cpu_job_installs_the_makefiles_torch_as_the_cpu_wheel(tmp_path):
+    torch = WORKFLOW["jobs"]["cpu"]["env"]["TORCH"]  # job-wide: the lint step's set-up uses it too
+    assert "--index-url https://download.pytorch.org/whl/cpu" in torch
+    default = re.search(r"^TORCH \?= (\S+)$", MAKEFILE, re.MULTILINE).group(1)
+    assert torch.split()[0] == default, "the CPU job's torch release is the Makefile's"
+    assert "TORCH" not in re.sub(r"^#.*$", "", CI_RUN, flags=re.MULTILINE), ".ci/run passes the job's TORCH on"
+    planned = subprocess.run(["make", "-n", "setup", f"VENV={tmp_path / 'venv'}"], cwd=ROOT, capture_output=True,
+                             text=True, env=os.environ | {"TORCH": torch}, check=True).stdout
+    assert f"pip install -q --no-compile {torch}" in planned, "make setup installs torch with the TORCH it is given"
+
+
+def test_cpu_job_lints_with_make_lint():
+    [step] = [step for step in WORKFLOW["jobs"]["cpu"]["steps"] if re.search(r"^make lint$", step.get("run", ""), re.M)]
+    assert "cancelled()" in step.get("if", ""), "lint reports even when a test failed"
+    assert re.search(r"^lint:.*\n\t\$\(PY\) -m ruff check \.$", MAKEFILE, re.MULTILINE)
+    assert re.search(r"^ruff==\S+", (ROOT / "requirements-dev.txt").read_text(), re.MULTILINE)
+
+
+def test_make_browser_needs_no_root_when_the_browser_is_there(tmp_path):
+    """.ci/run's `make browser` only looks when chromium and chromedriver exist: no apt-get, no sudo."""
+    assert re.search(r"^make browser\b", CI_RUN, re.MULTILINE) and not re.search(r"\b(sudo|apt-get)\b", CI_RUN)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("chromium", "chromedriver", "apt-get", "sudo"):  # apt-get and sudo leave a trace when called
+        (tools / name).write_text(f"#!/bin/sh\ntouch {tmp_path / name}.called\n")
+        (tools / name).chmod(0o755)
+    result = subprocess.run(["make", "--no-print-directory", "browser"], cwd=ROOT, capture_output=True, text=True,
+                            env=os.environ | {"PATH": f"{tools}:{os.environ['PATH']}",
+                                              "WORKBOOK_CHROMIUM": str(tools / "chromium"),
+                                              "WORKBOOK_CHROMEDRIVER": str(tools / "chromedriver")})
+    assert result.returncode == 0, result.stderr
+    assert not list(tmp_path.glob("*.called")), "make browser ran a command although the browser is there"

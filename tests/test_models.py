@@ -27,18 +27,70 @@ def test_argument_wins_over_environment(tiny_llama, tiny_gpt2, monkeypatch):
     assert resolve_model(str(tiny_gpt2)) == str(tiny_gpt2)
 
 
-@pytest.mark.parametrize("offline", ["1", ""])
-def test_hub_id_without_network_fails_fast_naming_model_and_fix(monkeypatch, tmp_path, offline):
+@pytest.fixture
+def empty_hub_cache(monkeypatch, tmp_path):
+    """A Hugging Face cache with no model in it."""
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", bool(offline))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to reach the network fails the test: a socket, or a Hub download that may use one."""
+    import huggingface_hub
+
+    local_only = huggingface_hub.hf_hub_download
+
+    def hub_download(*args, **kwargs):
+        assert kwargs.get("local_files_only"), "the test reached for the Hub"
+        return local_only(*args, **kwargs)
+
+    def connect(*args, **kwargs):
+        raise AssertionError(f"the test opened a connection to {args[0] if args else kwargs}")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub_download)
+    monkeypatch.setattr("socket.create_connection", connect)
+
+
+def assert_fails_fast_naming_model_and_fix(model: str) -> str:
+    """resolve_model(model) raises ModelUnavailableError within 10 s, naming the model and the fix; its message."""
     start = time.perf_counter()
     with pytest.raises(ModelUnavailableError) as error:
-        resolve_model("mistralai/Mistral-7B-v0.1")
+        resolve_model(model)
     message = str(error.value)
-    assert "'mistralai/Mistral-7B-v0.1'" in message and "cannot be downloaded" in message
+    assert f"{model!r}" in message and "cannot be downloaded" in message
     assert "Unset WORKBOOK_MODEL" in message and ".gguf" in message
     assert time.perf_counter() - start < 10
+    return message
+
+
+@pytest.mark.parametrize("offline", [True, False], ids=["HF_HUB_OFFLINE", "hub-unreachable"])
+def test_hub_id_without_network_fails_fast_naming_model_and_fix(empty_hub_cache, no_network, monkeypatch, offline):
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", offline)
+    monkeypatch.setattr(models, "_reachable", lambda url, timeout=3.0: False)
+    message = assert_fails_fast_naming_model_and_fix("mistralai/Mistral-7B-v0.1")
+    assert "no network access" in message
+
+
+def test_hub_id_the_hub_refuses_fails_naming_model_and_fix(empty_hub_cache, monkeypatch):
+    import huggingface_hub
+
+    def hub_download(repo_id, filename, local_files_only=False, **kwargs):
+        if local_files_only:
+            raise FileNotFoundError(f"{repo_id} is not cached")
+        raise PermissionError(f"{repo_id} is gated")
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(models, "_reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub_download)
+    assert "is gated" in assert_fails_fast_naming_model_and_fix("mistralai/Mistral-7B-v0.1")
+
+
+@pytest.mark.network
+def test_hub_id_fails_fast_naming_model_and_fix_against_the_real_hub(empty_hub_cache, monkeypatch):
+    """The same with this machine's real network: the Hub refuses a gated model, or is out of reach."""
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    assert_fails_fast_naming_model_and_fix("mistralai/Mistral-7B-v0.1")
 
 
 @pytest.mark.parametrize(
