@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab test lint browser test-gpu test-latest lock links notebooks bench speed-lab pack clean
+.PHONY: setup model lab check test lint exercises browser test-gpu test-latest lock links notebooks bench speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -38,6 +38,10 @@ model: setup  ## prepare the model that WORKBOOK_MODEL names (default SmolLM2-13
 lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0.0.0 in a container with a published port)
 	@echo "JupyterLab is starting: open the http://127.0.0.1:PORT/lab?token=... address it prints below in your browser."
 	$(PY) -m jupyter lab notebooks/ --ServerApp.ip=$(LAB_IP) $(LAB_FLAGS)
+
+check: setup  ## the fast loop (under a minute): lint, then every test that needs no network, browser, default model or kernel
+	$(PY) -m ruff check .
+	$(PYTEST) -q -m "not (slow or network or browser or notebook)" tests
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
 	$(PYTEST) --nbval tests notebooks
@@ -60,6 +64,9 @@ test-latest:  ## the whole suite against the newest releases, in a new .venv-lat
 
 lock: setup  ## pin the environment's exact versions in constraints.txt
 	$(PY) scripts/lock.py
+
+exercises:  ## write each exercise's code (data/exercises/) into its lesson and solution notebooks; then make notebooks
+	$(PY) scripts/write_exercises.py
 
 links:  ## write the repository's address (pyproject.toml) into the Colab links and install cells
 	$(PY) scripts/colab.py

@@ -183,15 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or mps; float32 on each")
     args = parser.parse_args(argv)
-    warnings.simplefilter("ignore")  # the pitfalls' own warnings: the table reports them
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
     try:
         device = checked_device(args.device, "--device ")
         model_dir = resolve_model(args.model)
     except (ModelUnavailableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    warnings.simplefilter("ignore")  # the pitfalls' own warnings: the table reports them
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     # float32 on every device: the padding checks compare tokens exactly, and 16 bits can flip a close greedy choice.
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, device_map=device)

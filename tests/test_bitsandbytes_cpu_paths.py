@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("bitsandbytes")
+pytestmark = pytest.mark.slow  # subprocesses that load bitsandbytes and models
 
 HOOK = Path(__file__).parent / "cpu_path"
 NOTEBOOK_01 = Path(__file__).resolve().parents[1] / "notebooks" / "01_loading_a_quantized_model.ipynb"
@@ -79,6 +80,7 @@ def test_reference_kernel_gives_the_same_tokens_on_both_paths(paths, quant_type)
 AVX2_LAPTOP = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
+@pytest.mark.notebook
 def test_notebook_01_stored_outputs_hold_on_the_other_branch_and_an_avx2_cpu():
     """nbval of notebook 01 where bitsandbytes takes the branch this CPU does not, with torch, MKL and oneDNN limited
     to AVX2 as on a laptop: one run (27 s) checks both, since either change alone would show in the outputs."""

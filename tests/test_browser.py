@@ -198,6 +198,8 @@ def browser() -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
+@pytest.mark.browser
+@pytest.mark.notebook
 def test_lesson_runs_in_jupyterlab_and_its_slider_changes_its_output(lab: Lab, browser: webdriver.Chrome) -> None:
     """Open the lesson, run all cells, find no error, see a widget, move its slider and see its output change."""
 

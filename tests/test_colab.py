@@ -35,6 +35,8 @@ def test_links_and_install_cells_agree_with_the_repository_address():
         assert colab.colab_url(path, repo) in readme, f"the README has no Colab badge for {path.name}"
 
 
+@pytest.mark.notebook
+@pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("WORKBOOK_MODEL") is not None, reason="the Colab path prepares the default model")
 def test_notebook_opened_alone_runs_through_the_colab_path(tmp_path):
     wheels = tmp_path / "wheels"

@@ -20,6 +20,7 @@ def make(*args: str, **env: str) -> subprocess.CompletedProcess:
                           env=os.environ | env)
 
 
+@pytest.mark.network
 def test_unsatisfiable_constraints_fail_in_one_line_that_names_the_fix(tmp_path):
     preinstalled_environment(tmp_path)  # has torch already, as a GPU runner or Colab would: set-up skips it
     bad = tmp_path / "constraints.txt"
@@ -38,6 +39,7 @@ def test_lab_runs_as_root_without_a_browser():
     assert "--no-browser" not in make("-n", "lab", "DISPLAY=:0").stdout.splitlines()[-1]
 
 
+@pytest.mark.slow  # make may bring the environment up to date first
 @pytest.mark.skipif(any(map(accelerator_available, ACCELERATORS)), reason="this machine has a GPU")
 def test_test_gpu_without_a_gpu_stops_at_once_in_one_line():
     result = make("test-gpu", WORKBOOK_DEVICE="")

@@ -198,6 +198,7 @@ def test_parse_gguf_once_restores_the_library():
     assert (gguf.GGUFReader, gguf.get_tensor_name_map) == before
 
 
+@pytest.mark.slow
 def test_default_model_is_prepared_and_generates():
     """The real default model (prepared by `make model`): valid manifest, standard files, greedy generation."""
     if os.environ.get("WORKBOOK_MODEL"):

@@ -8,6 +8,8 @@ import nbformat
 import papermill
 import pytest
 
+pytestmark = pytest.mark.notebook
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
 
 

@@ -13,6 +13,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.notebook
+
 pytest.importorskip("bitsandbytes")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -63,6 +63,8 @@ def built_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.network
+@pytest.mark.notebook
 @pytest.mark.skipif(os.name != "posix", reason="the network cut and the install line are POSIX")
 def test_pack_installs_offline_and_runs_a_notebook_with_its_model(built_pack, tmp_path):
     assert {p.name for p in built_pack.iterdir()} == {"README.md", "wheels", "models", "notebooks"}
@@ -93,6 +95,7 @@ def test_pack_installs_offline_and_runs_a_notebook_with_its_model(built_pack, tm
         assert shown(new) == shown(old), f"the pack's environment shows other output for:\n{old.source}"
 
 
+@pytest.mark.network
 def test_a_failed_download_names_the_fix_and_leaves_no_pack(tmp_path):
     impossible = tmp_path / "constraints.txt"
     impossible.write_text("transformers==0.0.1\n")

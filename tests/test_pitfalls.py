@@ -49,6 +49,7 @@ def test_templateless_model_is_reported_not_applicable(tiny_gpt2):
     assert pitfalls.special_token_injection(model, tokenizer).reproduced is None
 
 
+@pytest.mark.slow
 def test_cli_prints_json_and_exit_status(tiny_llama):
     result = subprocess.run([sys.executable, "-m", "helpers.pitfalls", "--json", "--model", str(tiny_llama)],
                             capture_output=True, text=True)
@@ -58,6 +59,7 @@ def test_cli_prints_json_and_exit_status(tiny_llama):
     assert result.returncode == (1 if failed else 0)
 
 
+@pytest.mark.slow
 def test_cli_refuses_unknown_model():
     result = subprocess.run([sys.executable, "-m", "helpers.pitfalls", "--model", "no/such-model"],
                             capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
@@ -66,10 +68,10 @@ def test_cli_refuses_unknown_model():
 
 @pytest.mark.parametrize("device, complaint", [("tpu", "use 'cpu'"), ("cuda:x", "use 'cpu'"),
                                               ("cuda:99", "(no cuda device|CUDA device\\(s\\))")])
-def test_cli_refuses_a_bad_or_absent_device(tiny_llama, device, complaint):
-    result = subprocess.run([sys.executable, "-m", "helpers.pitfalls", "--model", str(tiny_llama), "--device", device],
-                            capture_output=True, text=True)
-    assert result.returncode == 2 and re.search(complaint, result.stderr) and result.stderr.count("\n") == 1
+def test_cli_refuses_a_bad_or_absent_device(tiny_llama, device, complaint, capsys):
+    assert pitfalls.main(["--model", str(tiny_llama), "--device", device]) == 2
+    said = capsys.readouterr().err
+    assert re.search(complaint, said) and said.count("\n") == 1, said
 
 
 def test_distinct_and_diversity():

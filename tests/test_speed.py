@@ -106,6 +106,7 @@ def test_results_page_keeps_one_section_per_machine(tmp_path):
     assert "13 s for the whole run" in written and "12 s for the whole run" not in written
 
 
+@pytest.mark.notebook
 def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_llama, tiny_gpt2, tmp_path):
     """The whole notebook through the script, on a tiny Llama with a tiny GPT-2 (same tokenizer) as the draft. The
     compiled row is left out (20 s of compiling): notebook 07's own nbval run compiles, on the default model."""
