@@ -1,4 +1,4 @@
-"""caught_warnings (helpers/diagnostics.py): per-thread capture, nothing printed for what it catches, no global leftovers."""
+"""caught_warnings (helpers/diagnostics.py): capture per thread, nothing printed of what it catches, none left over."""
 
 from __future__ import annotations
 
@@ -41,14 +41,15 @@ def console():
 def emit(tag: str, i: int) -> list[str]:
     """One transformers log warning and one Python warning (the same text and line each time); their messages."""
     hf_logging.get_logger("transformers.generation.utils").warning(f"{tag} log {i}")
-    warnings.warn(f"{tag} warns", UserWarning)
+    warnings.warn(f"{tag} warns", UserWarning, stacklevel=1)
     return [f"{tag} log {i}", f"{tag} warns"]
 
 
 def shown(console, tag: str) -> list[str]:
     """Everything of a tag's that reached the console."""
     records, recwarn = console
-    return [m for m in records if m.startswith(tag)] + [str(w.message) for w in recwarn if str(w.message).startswith(tag)]
+    messages = records + [str(w.message) for w in recwarn]
+    return [m for m in messages if m.startswith(tag)]
 
 
 def global_state() -> tuple:
@@ -127,7 +128,7 @@ def test_a_repeated_warning_is_caught_each_time_and_shown_again_after(console):
     with caught_warnings() as messages:
         for i in range(3):
             emit("again", i)
-    assert sorted(messages) == ["again log 0", "again log 1", "again log 2", "again warns", "again warns", "again warns"]
+    assert sorted(messages) == ["again log 0", "again log 1", "again log 2", *["again warns"] * 3]
     emit("again", 3)
     assert shown(console, "again") == ["again log 0", "again log 3", "again warns", "again warns"]
 
