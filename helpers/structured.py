@@ -65,7 +65,7 @@ class JSONSchemaLogitsProcessor(LogitsProcessor):
         self.grammar = json_schema_grammar(schema, tokenizer)
         self.eos_token_id = self.tokenizer.eos_token
         self.matchers: list[LLMatcher] = []
-        self.previous: torch.Tensor | None = None  # the previous step's input_ids: what a next step extends by one token
+        self.previous: torch.Tensor | None = None  # the last step's input_ids: what the next step extends by one token
         self.mask_seconds = 0.0  # time spent computing masks, summed over every step and row
         self.steps = 0
 

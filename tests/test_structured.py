@@ -64,7 +64,7 @@ def test_one_processor_serves_several_generate_calls(tiny):
 
 
 def test_a_new_call_one_token_longer_than_the_last_step_gets_fresh_matchers(tiny):
-    """A second prompt exactly as long as the first call's output once looked, by its length, like that call's next step."""
+    """A second prompt as long as the first call's output once looked, by its length, like that call's next step."""
     model, tokenizer = tiny
     processor = JSONSchemaLogitsProcessor(tokenizer, SMALL)
     batch = tokenizer(["A, B, C", "Once upon a time"], return_tensors="pt", padding=True)
