@@ -111,7 +111,7 @@ def _system_header(tokenizer) -> tuple[str, str] | None:
     marker = "\u2063doctor\u2063"
     try:
         text = tokenizer.apply_chat_template([{"role": "system", "content": marker}], tokenize=False)
-    except Exception:  # templates that reject a system turn
+    except Exception:  # noqa: BLE001 - templates that reject a system turn
         return None
     header, bos = text.split(marker)[0].split("\n")[0], getattr(tokenizer, "bos_token", None) or ""
     specials = special_token_strings(tokenizer)
@@ -124,7 +124,7 @@ def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
     """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating; never raises."""
     try:
         return _check(model, tokenizer, inputs, generate_kwargs)
-    except Exception as error:  # an input the doctor does not understand must not break the learner's code
+    except Exception as error:  # noqa: BLE001 - an input the doctor does not understand must not break the learner's code
         return [_cannot("this call", f"the doctor could not read it ({type(error).__name__}: {error}).")]
 
 
@@ -198,7 +198,7 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
     try:
         markers = _template_markers(tokenizer)
         system = _system_header(tokenizer)
-    except Exception as error:  # a template that needs other arguments
+    except Exception as error:  # noqa: BLE001 - a template that needs other arguments
         return [_cannot("the chat template", f"rendering a probe message failed ({type(error).__name__}).")]
     rows = [row if mask is None else row[m.bool()] for row, m in zip(ids, mask if mask is not None else ids)]
     findings = []

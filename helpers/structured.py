@@ -14,13 +14,10 @@ import torch
 from llguidance import LLMatcher, LLTokenizer
 from transformers import LogitsProcessor, PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
+from helpers.generation import one_line
+
 _LL_TOKENIZERS: weakref.WeakKeyDictionary[PreTrainedTokenizerBase, tuple[int, LLTokenizer]] = weakref.WeakKeyDictionary()
 _FENCE = re.compile(r"```(?:json)?\s*\n(.*?)```", re.DOTALL)
-
-
-def one_line(message: str) -> str:
-    """The message with its whitespace (newlines included) collapsed, so that it prints as one line."""
-    return " ".join(message.split())
 
 
 def ll_tokenizer(tokenizer: PreTrainedTokenizerBase) -> LLTokenizer:

@@ -87,8 +87,10 @@ def timed(command: list[str], **kwargs) -> tuple[float, str]:
 def text_outputs(path: Path) -> list[str]:
     """Every checked code cell's outputs (not timings: NBVAL_IGNORE_OUTPUT), images left out, as JSON strings."""
     cells = nbformat.read(path, as_version=4).cells
-    kept = lambda mime: not mime.startswith("image/") and mime != "application/vnd.jupyter.widget-view+json"  # random ids
-    strip = lambda o: {k: v for k, v in o.items() if k != "data"} | {"data": {m: d for m, d in o.get("data", {}).items() if kept(m)}}
+    def kept(mime):
+        return not mime.startswith("image/") and mime != "application/vnd.jupyter.widget-view+json"  # random ids
+    def strip(o):
+        return {k: v for k, v in o.items() if k != "data"} | {"data": {m: d for m, d in o.get("data", {}).items() if kept(m)}}
     checked = [c for c in cells if c.cell_type == "code" and "NBVAL_IGNORE_OUTPUT" not in c.source]
     return [json.dumps([strip(o) for o in c.outputs], sort_keys=True) for c in checked]
 

@@ -6,7 +6,14 @@ import copy
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, T5Config, T5ForConditionalGeneration, set_seed
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    GenerationConfig,
+    T5Config,
+    T5ForConditionalGeneration,
+    set_seed,
+)
 
 from helpers import doctor, generation
 

@@ -6,7 +6,6 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, ByT5Tokenizer
 
-from helpers.models import resolve_model
 from helpers.structured import JSONSchemaLogitsProcessor, fenced_json, json_schema_grammar, json_validity, ll_tokenizer
 
 # Compact separators and bounded values: a random model's JSON then closes well within 60 tokens.
@@ -80,9 +79,8 @@ def test_a_new_call_one_token_longer_than_the_last_step_gets_fresh_matchers(tiny
         assert tokenizer.eos_token_id in row and json_validity(text, SMALL) == (True, True), text
 
 
-def test_default_model_gives_valid_json():
-    path = resolve_model()
-    model, tokenizer = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), AutoTokenizer.from_pretrained(path)
+def test_default_model_gives_valid_json(default_model):
+    model, tokenizer = default_model
     schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 40}, "age": {"type": "integer"}},
               "required": ["name", "age"], "additionalProperties": False}
     messages = [{"role": "user", "content": "Give me a JSON object with the name and age of a fictional person."}]

@@ -11,10 +11,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteriaList
 
 from helpers import explorers
-from helpers.explorers import lesson_03
-from helpers.explorers import lesson_04
-from helpers.explorers import lesson_05
-from helpers.explorers import lesson_06
+from helpers.explorers import lesson_03, lesson_04, lesson_05, lesson_06
 
 MESSAGES = [{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "Where is the treasure?"}]
 
@@ -83,7 +80,8 @@ def test_prompt_scores_are_cached(tiny) -> None:
 
 def test_sampling_is_reproducible_by_seed(tiny) -> None:
     model, tokenizer = tiny
-    sample = lambda seed: lesson_03.sample_continuation(model, tokenizer, "I am a cat.", seed, temperature=1.5, max_new_tokens=16)
+    def sample(seed):
+        return lesson_03.sample_continuation(model, tokenizer, "I am a cat.", seed, temperature=1.5, max_new_tokens=16)
     assert sample(1) == sample(1) != sample(2)
 
 
@@ -93,11 +91,11 @@ def test_latest_wins_stops_the_running_job_and_skips_queued_ones() -> None:
     def job(n: int):
         def run(stale):
             started.set()
-            for step in range(200):
-                if stale():
-                    break
+            done = 0
+            while done < 200 and not stale():
                 time.sleep(0.005)
-            ran[n] = step + 1
+                done += 1
+            ran[n] = done
             return n
         return run
 

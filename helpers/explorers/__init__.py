@@ -73,14 +73,15 @@ class LatestWins:
     def submit(self, job: Callable[[Stale], Any]) -> Future:
         """Queue job(stale); it returns None unrun if a newer request came first, and is drawn only if still latest."""
         ticket = self._latest = next(self._tickets)
-        stale = lambda: ticket != self._latest
+        def stale():
+            return ticket != self._latest
 
         def run() -> Any:
             if stale():
                 return None
             try:
                 result = job(stale)
-            except Exception as error:  # shown in the widget, not as a traceback in the log
+            except Exception as error:  # noqa: BLE001 - shown in the widget, not as a traceback in the log
                 if not stale():
                     self.fail(error)
                 return None

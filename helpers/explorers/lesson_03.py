@@ -9,8 +9,18 @@ import torch
 from matplotlib.figure import Figure
 from transformers import MinPLogitsWarper, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, set_seed
 
-from helpers.explorers import (SLIDER, Explorer, LatestWins, Stale, explorer_parts, per_object_cache, show, show_static,
-                               stopping, warning)
+from helpers.explorers import (
+    SLIDER,
+    Explorer,
+    LatestWins,
+    Stale,
+    explorer_parts,
+    per_object_cache,
+    show,
+    show_static,
+    stopping,
+    warning,
+)
 from helpers.plots import next_token_bars
 
 

@@ -8,8 +8,18 @@ from typing import Any
 import ipywidgets as widgets
 from transformers import StopStringCriteria
 
-from helpers.explorers import (SLIDER, Explorer, LatestWins, Stale, explorer_parts, run_or_warn, show, show_static,
-                               stopping, warning)
+from helpers.explorers import (
+    SLIDER,
+    Explorer,
+    LatestWins,
+    Stale,
+    explorer_parts,
+    run_or_warn,
+    show,
+    show_static,
+    stopping,
+    warning,
+)
 
 
 def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int) -> str | None:

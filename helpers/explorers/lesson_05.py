@@ -11,8 +11,18 @@ import torch
 from matplotlib.figure import Figure
 
 from helpers.diagnostics import caught_warnings
-from helpers.explorers import (Explorer, LatestWins, Stale, explorer_parts, per_object_cache, run_or_warn, show,
-                               show_static, stopping, warning)
+from helpers.explorers import (
+    Explorer,
+    LatestWins,
+    Stale,
+    explorer_parts,
+    per_object_cache,
+    run_or_warn,
+    show,
+    show_static,
+    stopping,
+    warning,
+)
 from helpers.generation import greedy, with_pad_token
 from helpers.plots import padding_heatmap
 

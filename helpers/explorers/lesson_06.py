@@ -13,8 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 from transformers import TextIteratorStreamer
 
-from helpers.explorers import (SLIDER, Explorer, LatestWins, Stale, explorer_parts, show, show_static, stopping,
-                               warning)
+from helpers.explorers import SLIDER, Explorer, LatestWins, Stale, explorer_parts, show, show_static, stopping, warning
 from helpers.generation import special_token_ids
 
 
@@ -103,7 +102,7 @@ def chat_view(tokenizer: Any, text: str, add_generation_prompt: bool, continue_f
         return [warning(problem)]
     try:
         return [render_chat(tokenizer, messages, add_generation_prompt, continue_final_message)]
-    except Exception as error:  # a template's own raise_exception(), e.g. roles that must alternate
+    except Exception as error:  # noqa: BLE001 - a template's own raise_exception(), e.g. roles that must alternate
         return [warning(f"The chat template refused these messages: {error}")]
 
 
@@ -141,7 +140,7 @@ def stream_reply(model: Any, tokenizer: Any, messages: Sequence[dict[str, str]],
         try:
             model.generate(**inputs, streamer=streamer, max_new_tokens=max_new_tokens, do_sample=False,
                            stopping_criteria=stopping(stale))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - re-raised in the caller's thread
             failure.append(error)
             streamer.end()
 
@@ -190,7 +189,8 @@ def streaming_chat(model: Any, tokenizer: Any, message: str = "Where is the trea
 
     def chat(stale: Stale) -> None:
         turns = history + [{"role": "user", "content": controls["message"].value}]
-        draw = lambda text: stale() or show(output, transcript(turns + [{"role": "assistant", "content": text}]))
+        def draw(text):
+            return stale() or show(output, transcript(turns + [{"role": "assistant", "content": text}]))
         reply = collect_reply(stream_reply(model, tokenizer, turns, max_new_tokens, stale), draw)
         if not stale():
             history[:] = turns + [{"role": "assistant", "content": reply.text}]

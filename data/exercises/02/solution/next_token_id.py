@@ -1,5 +1,6 @@
 import torch
 
+
 def next_token_id(model, tokenizer, prompt):
     """The id of the most likely token after the prompt (an int)."""
     inputs = tokenizer(prompt, return_tensors="pt").to(model.device)

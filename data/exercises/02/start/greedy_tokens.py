@@ -1,5 +1,6 @@
 import torch
 
+
 def greedy_tokens(model, tokenizer, prompt, steps):
     """The ids of `steps` greedily chosen tokens, one forward pass per token (a list of ints)."""
     ids = tokenizer(prompt, return_tensors="pt").to(model.device)["input_ids"]

@@ -1,5 +1,6 @@
 from transformers import set_seed
 
+
 def sample_top_5(model, tokenizer, prompt, seed):
     """8 sampled new tokens, each one of the 5 most likely tokens at its step."""
     set_seed(seed)

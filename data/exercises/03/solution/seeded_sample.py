@@ -1,5 +1,6 @@
 from transformers import set_seed
 
+
 def seeded_sample(model, tokenizer, prompt, seed):
     """8 sampled new tokens; the same seed must always give the same tokens."""
     set_seed(seed)  # sampling draws from torch's random number generator
