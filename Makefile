@@ -44,7 +44,7 @@ check: setup  ## the fast loop (under a minute): lint, then every test that need
 	$(PYTEST) -q -m "not (slow or network or browser or notebook)" tests
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
-	$(PYTEST) --nbval tests notebooks
+	$(PYTEST) --nbval --durations=15 tests notebooks
 
 lint: setup  ## check the code with ruff (rules in pyproject.toml's [tool.ruff]; the notebooks are not linted)
 	$(PY) -m ruff check .
