@@ -4,18 +4,20 @@
     with watch(model, tokenizer, reproducible=True):                 # every generate call inside the block
         model.generate(**inputs, do_sample=True)
 
-Each finding names the pitfall, why it matters, the one-line fix and the notebook section that teaches it. The doctor
-only reads the call (the inputs, the arguments, the model's generation config); what it cannot read it reports as
-"cannot check …" instead of raising.
+Each finding names the pitfall, why it matters, the one-line fix and the notebook section that teaches it, and has a
+severity: "error" for a mistake that breaks or changes the output, "note" for what may be meant (a raw prompt to a chat
+model: text completion) or what only matters sometimes; `str(finding)` starts notes with "note: ", and
+`errors(findings)` keeps only the errors. The doctor only reads the call (the inputs, the arguments, the model's
+generation config and embedding size); what it cannot read it reports as a "cannot check …" note instead of raising.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -23,27 +25,36 @@ from helpers.generation import special_token_strings
 
 SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
 USEFUL_ANSWER = 16  # new tokens below which a max_length leaves no room for an answer
+ERROR, NOTE = "error", "note"
+Severity = Literal["error", "note"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One pitfall found in a generate call: what, why it matters, the fix, and where the workbook teaches it."""
+    """One pitfall found in a generate call: what, why it matters, the fix, where the workbook teaches it, and its severity."""
 
     name: str
     why: str
     fix: str
     lesson: str
+    severity: Severity = ERROR  # "error": breaks or changes the output; "note": may be what the learner means
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.why} Fix: {self.fix} (see {self.lesson})"
+        prefix = "note: " if self.severity == NOTE else ""  # an error reads as the plain finding
+        return f"{prefix}{self.name}: {self.why} Fix: {self.fix} (see {self.lesson})"
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    """Only the mistakes among the findings, without the notes: `doctor.errors(doctor.check(...))`."""
+    return [finding for finding in findings if finding.severity == ERROR]
 
 
 CANNOT = "cannot check"
 
 
 def _cannot(what: str, reason: str) -> Finding:
-    """A note that one pitfall could not be checked on this call, and why."""
-    return Finding(f"{CANNOT} {what}", reason, "nothing to fix", "the doctor's notes")
+    """A note that one pitfall could not be checked on this call, and why: a limit of the doctor, not a mistake in the call."""
+    return Finding(f"{CANNOT} {what}", reason, "nothing to fix", "the doctor's notes", NOTE)
 
 
 def _tokens(inputs: Any, kwargs: Mapping[str, Any]) -> tuple[torch.Tensor | None, torch.Tensor | None, bool]:
@@ -120,6 +131,50 @@ def _system_header(tokenizer) -> tuple[str, str] | None:
     return (header, "") if any(t in header for t in specials) else None
 
 
+def _few(values: list[int]) -> str:
+    """Up to three ids, and how many more."""
+    shown = ", ".join(map(str, values[:3]))
+    return shown if len(values) <= 3 else f"{shown} and {len(values) - 3} more"
+
+
+def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any]) -> list[Finding]:
+    """Token ids with no row in the model's input embeddings: in the prompt (padding included), or the pad/BOS/EOS generate uses."""
+    try:
+        rows = int(model.get_input_embeddings().num_embeddings)
+    except Exception as error:  # noqa: BLE001 - a model without a plain embedding matrix
+        return [_cannot("token ids", f"the model's input embeddings have no size the doctor can read ({type(error).__name__}).")]
+
+    def outside(value: Any) -> list[int]:
+        return sorted(i for i in _ids(value) if not 0 <= i < rows)
+
+    bad = {
+        "input ids": outside(ids.unique()) if ids is not None else [],  # padding included: the lookup ignores the mask
+        "pad_token_id": outside(_setting(model, kwargs, "pad_token_id")[0]),  # fed back once a row ends before the others
+        "bos_token_id": outside(_setting(model, kwargs, "bos_token_id")[0]) if ids is None and "inputs_embeds" not in kwargs else [],  # no prompt: generate starts from BOS
+        "eos_token_id": outside(_setting(model, kwargs, "eos_token_id")[0]),
+    }
+    bad = {what: values for what, values in bad.items() if values}
+    if not bad:
+        return []
+    crash = "the embedding lookup fails (IndexError on a CPU, a device-side assert on CUDA)"
+    effects = []
+    if set(bad) - {"pad_token_id", "eos_token_id"}:
+        effects.append(crash)
+    elif "pad_token_id" in bad:
+        effects.append(f"once a row ends before the others, generate feeds it the pad id and {crash}")
+    if "eos_token_id" in bad:
+        effects.append("the model can never produce that EOS, so generation does not stop at it")
+    named = [f"{'input id' if what == 'input ids' and len(values) == 1 else what} {_few(values)}" for what, values in bad.items()]
+    named_text = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    verb = "is" if sum(map(len, bad.values())) == 1 else "are"
+    added = " (a token added to the tokenizer without resizing the model?)" if any(i >= rows for v in bad.values() for i in v) else ""
+    return [Finding(
+        "token id beyond the embeddings",
+        f"{named_text} {verb} outside the model's embedding rows, 0 to {rows - 1}{added}: {'; '.join(effects)}.",
+        "model.resize_token_embeddings(len(tokenizer)) after adding tokens, or reuse a token the model has (tokenizer.pad_token = tokenizer.eos_token).",
+        "notebook 05, 'A model without a pad token'")]
+
+
 def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
     """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating; never raises."""
     try:
@@ -130,11 +185,11 @@ def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
 
 def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Finding]:
     """check()'s work, which may raise on inputs it does not understand."""
-    findings: list[Finding] = []
+    ids, mask, mask_passed = _tokens(inputs, kwargs)
+    findings = _beyond_embeddings(model, ids, kwargs)
     config = getattr(model, "config", None)
     if getattr(config, "is_encoder_decoder", False):
-        return [_cannot("padding and lengths", "an encoder-decoder model pads and counts differently from a decoder-only one.")]
-    ids, mask, mask_passed = _tokens(inputs, kwargs)
+        return [*findings, _cannot("padding and lengths", "an encoder-decoder model pads and counts differently from a decoder-only one.")]
     pad_id, _ = _setting(model, kwargs, "pad_token_id")
     pad = _ids(getattr(tokenizer, "pad_token_id", None)) | _ids(pad_id)
     eos = _ids(_setting(model, kwargs, "eos_token_id")[0]) | _ids(getattr(tokenizer, "eos_token_id", None))
@@ -163,7 +218,8 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
             precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
             findings.append(Finding(
                 "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
-                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 05, 'Batched and single outputs in low precision'"))
+                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 05, 'Batched and single outputs in low precision'",
+                NOTE))  # batching in 16 bits is normal: it only matters where rows must equal unbatched runs
     max_new, new_set = _setting(model, kwargs, "max_new_tokens")
     max_length, length_set = _setting(model, kwargs, "max_length")
     if max_new is None and max_length is None:
@@ -201,12 +257,15 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
     except Exception as error:  # noqa: BLE001 - a template that needs other arguments
         return [_cannot("the chat template", f"rendering a probe message failed ({type(error).__name__}).")]
     rows = [row if mask is None else row[m.bool()] for row, m in zip(ids, mask if mask is not None else ids)]
+    rows = [row[row >= 0] for row in rows]  # a negative id is no token: the tokenizer cannot decode it
     findings = []
     unpadded = pad if mask is None else set()  # without a mask, padding may look like a marker (pad = EOS)
     if markers and not any((set(row.tolist()) - unpadded) & markers for row in rows):
         findings.append(Finding(
-            "raw prompt to an instruct model", "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering.",
-            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 06, 'Raw prompt against the template'"))
+            "raw prompt to an instruct model",
+            "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering (right for text completion).",
+            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 06, 'Raw prompt against the template'",
+            NOTE))  # a note, not an error: text completion is sometimes what the learner means
     bos = getattr(tokenizer, "bos_token_id", None)
     if bos is not None and any(len(row) > 1 and row[0] == bos and row[1] == bos for row in rows):
         findings.append(Finding(
@@ -229,7 +288,7 @@ def _forged_system_turn(text: str, header: str, bos: str) -> bool:
 
 @contextlib.contextmanager
 def watch(model, tokenizer, reproducible: bool = False) -> Iterator[list[Finding]]:
-    """Check every model.generate call in the block, print each new finding once, and collect them in the yielded list."""
+    """Check every model.generate call in the block, print each new finding once (a note as "doctor: note: …"), and collect them in the yielded list."""
     found: list[Finding] = []
     seeded = {"since_last_sample": False}
     original_generate, original_seed = model.generate, torch.manual_seed

@@ -10,6 +10,7 @@ from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
     GenerationConfig,
+    LogitsProcessorList,
     T5Config,
     T5ForConditionalGeneration,
     set_seed,
@@ -117,7 +118,88 @@ def test_low_precision_batch(llama):
     model, tokenizer = llama
     half = copy.deepcopy(model).to(torch.bfloat16)
     assert names(half, tokenizer, chat_batch(tokenizer), max_new_tokens=40) == {"low-precision batch"}
+    assert doctor.check(half, tokenizer, chat_batch(tokenizer), max_new_tokens=40)[0].severity == "note"  # batching in 16 bits is normal
     assert names(half, tokenizer, chat_batch(tokenizer, MESSAGES[:1]), max_new_tokens=40) == set()  # one row: no padding
+
+
+BEYOND = "token id beyond the embeddings"
+
+
+def test_a_pad_token_added_without_resizing_the_model(llama, tiny_llama, capsys):
+    """The pad token a learner adds to the tokenizer has no embedding row: the doctor says so before generate crashes."""
+    model, _ = llama
+    tokenizer = AutoTokenizer.from_pretrained(tiny_llama, padding_side="left")
+    tokenizer.add_special_tokens({"pad_token": "[PAD]"})
+    assert tokenizer.pad_token_id == model.get_input_embeddings().num_embeddings  # one past the last row
+    batch = chat_batch(tokenizer)
+    (finding,) = doctor.check(model, tokenizer, batch, max_new_tokens=3)
+    assert finding.name == BEYOND and finding.severity == "error" and "IndexError" in finding.why
+    with doctor.watch(model, tokenizer), pytest.raises(IndexError, match="index out of range"):
+        model.generate(**batch, max_new_tokens=3)  # the real failure on a CPU, reported just before it
+    assert f"doctor: {BEYOND}: input id {tokenizer.pad_token_id} is outside" in capsys.readouterr().out
+    resized = copy.deepcopy(model)
+    resized.resize_token_embeddings(len(tokenizer))
+    assert doctor.check(resized, tokenizer, batch, max_new_tokens=3) == []
+    assert resized.generate(**batch, max_new_tokens=3).shape[1] == batch["input_ids"].shape[1] + 3
+    tokenizer.pad_token = tokenizer.eos_token  # the other fix: a token the model has
+    assert doctor.check(model, tokenizer, chat_batch(tokenizer), max_new_tokens=3) == []
+
+
+def test_an_input_id_beyond_the_embeddings(llama):
+    model, tokenizer = llama
+    rows = model.get_input_embeddings().num_embeddings
+    for bad in (rows, rows + 7, -1):
+        ids = chat_batch(tokenizer, MESSAGES[:1])["input_ids"]
+        ids[0, 3] = bad
+        assert names(model, tokenizer, ids, max_new_tokens=3) == {BEYOND}
+        with pytest.raises(IndexError):
+            model.generate(ids, max_new_tokens=3)
+
+
+def test_generation_token_ids_beyond_the_embeddings(llama):
+    """The pad and EOS ids generate uses, from the call or the model's generation config."""
+    model, tokenizer = llama
+    batch, rows = chat_batch(tokenizer), model.get_input_embeddings().num_embeddings
+    (pad,) = doctor.check(model, tokenizer, batch, max_new_tokens=3, pad_token_id=rows)
+    assert pad.name == BEYOND and "once a row ends before the others" in pad.why
+
+    def first_row_ends(input_ids, scores):
+        scores = scores.clone()
+        scores[0, tokenizer.eos_token_id] = torch.inf
+        return scores
+
+    ends = LogitsProcessorList([first_row_ends])
+    assert model.generate(**batch, max_new_tokens=3, logits_processor=ends).shape[0] == 2  # its own pad id: fine
+    with pytest.raises(IndexError):
+        model.generate(**batch, max_new_tokens=3, pad_token_id=rows, logits_processor=ends)
+    configured = copy.deepcopy(model)
+    configured.generation_config.eos_token_id = [tokenizer.eos_token_id, rows + 1]
+    (eos,) = doctor.check(configured, tokenizer, batch, max_new_tokens=3)
+    assert eos.name == BEYOND and f"eos_token_id {rows + 1}" in eos.why and "never produce" in eos.why
+    assert names(model, tokenizer, batch, max_new_tokens=3, pad_token_id=tokenizer.eos_token_id, eos_token_id=rows - 1) == set()
+
+
+def test_severity_notes_what_may_be_meant(llama):
+    """A raw prompt to a chat model may be text completion on purpose: a note; right padding is a mistake: an error."""
+    model, tokenizer = llama
+    right = copy.deepcopy(tokenizer)
+    right.padding_side = "right"
+    findings = doctor.check(model, right, right(PROMPTS, padding=True, return_tensors="pt"), max_new_tokens=40)
+    severity = {f.name: f.severity for f in findings}
+    assert severity == {"right padding": "error", "raw prompt to an instruct model": "note"}
+    assert [f.name for f in doctor.errors(findings)] == ["right padding"]
+    assert [str(f).split(":")[0] for f in findings] == ["right padding", "note"]
+    assert doctor.check(model, tokenizer, inputs_embeds=torch.zeros(1, 2, 32), max_new_tokens=3)[0].severity == "note"  # cannot check
+
+
+def test_watch_prints_a_note_as_a_note(llama, capsys):
+    model, tokenizer = llama
+    raw = tokenizer(PROMPTS, padding=True, return_tensors="pt")
+    with doctor.watch(model, tokenizer) as found:
+        model.generate(**raw, max_new_tokens=3)
+        model.generate(**raw, max_new_tokens=3)
+    assert [f.severity for f in found] == ["note"]
+    assert capsys.readouterr().out.count("doctor: note: raw prompt to an instruct model: ") == 1
 
 
 def test_ordinary_added_tokens_are_not_special(tiny_llama):
@@ -186,7 +268,7 @@ def test_what_it_cannot_read_is_reported_not_raised(llama, monkeypatch):
     assert names(model, object(), torch.ones(2, 3, dtype=torch.long), max_new_tokens=9) == set()  # no tokenizer API at all
     monkeypatch.setattr(doctor, "_tokens", lambda *_: 1 / 0)
     assert [str(f) for f in doctor.check(model, object())] == [
-        "cannot check this call: the doctor could not read it (ZeroDivisionError: division by zero). Fix: nothing to fix (see the doctor's notes)"]
+        "note: cannot check this call: the doctor could not read it (ZeroDivisionError: division by zero). Fix: nothing to fix (see the doctor's notes)"]
 
 
 def test_every_finding_points_at_a_section_that_exists():
