@@ -2,50 +2,74 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 
 pytestmark = pytest.mark.notebook
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
 
-
-def run_notebook(notebook: Path, model: Path, out_dir: Path) -> str:
-    """Execute a notebook with MODEL_NAME set, and return all its text outputs joined."""
-    out = out_dir / notebook.name
-    papermill.execute_notebook(notebook, out, parameters={"MODEL_NAME": str(model)}, cwd=notebook.parent,
-                               kernel_name="python3", progress_bar=False)
-    texts = []
-    for cell in nbformat.read(out, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            texts.append(output.get("text", "") + str(output.get("data", {}).get("text/plain", "")))
-    return "\n".join(texts)
-
-
 # Every notebook with GPT-2's architecture (learned positions, Conv1D layers, no chat template: the fallback path), and
 # with Llama's (rotary positions, grouped-query attention, its own template) where that adds a path: sampling, templates.
-# Notebook 01 also runs with Llama below, without bitsandbytes; notebook 07 (the speed lab) runs with Llama and a GPT-2
-# draft in tests/test_speed.py, through its script.
+# Notebook 01 also runs with Llama without bitsandbytes; notebook 07 (the speed lab) runs with Llama and a GPT-2 draft in
+# tests/test_speed.py, through its script.
 LAB = "07_speed_and_memory"
 RUNS = [(notebook, "tiny_gpt2") for notebook in NOTEBOOKS if notebook.stem != LAB] + [
     (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("03_", "06_"))]
+WITHOUT_BITSANDBYTES = (NOTEBOOKS[0], "tiny_llama")
+
+
+def texts(executed: Path) -> str:
+    """All the text outputs of an executed notebook, joined."""
+    cells = nbformat.read(executed, as_version=4).cells
+    return "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for c in cells for o in c.get("outputs", []))
+
+
+@pytest.fixture(scope="module")
+def executed(request, tmp_path_factory) -> dict[tuple[Path, str], tuple[subprocess.CompletedProcess, Path]]:
+    """Every run above (and notebook 01 with bitsandbytes blocked), each in its own papermill process, as many at a
+    time as there are cores: most of a run is a kernel starting and importing, which one core does alone."""
+    out = tmp_path_factory.mktemp("other-models")
+    blocker = out / "blocker" / "bitsandbytes"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('bitsandbytes blocked by the test')\n")
+
+    def run(notebook: Path, model: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, Path]:
+        target = out / f"{notebook.stem}-{model}-{len(env)}.ipynb"
+        command = [sys.executable, "-m", "papermill", str(notebook), str(target), "-r", "MODEL_NAME",
+                   str(request.getfixturevalue(model)), "--cwd", str(notebook.parent), "-k", "python3", "--no-progress-bar"]
+        return subprocess.run(command, capture_output=True, text=True, env=os.environ | env), target
+
+    jobs = {key: {} for key in RUNS} | {("without bitsandbytes", "tiny_llama"): {"PYTHONPATH": str(blocker.parent)}}
+    for model in ("tiny_gpt2", "tiny_llama"):
+        request.getfixturevalue(model)  # built here, not in the worker threads
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = {key: pool.submit(run, key[0] if isinstance(key[0], Path) else WITHOUT_BITSANDBYTES[0], key[1], env)
+                   for key, env in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def finished(executed, key) -> str:
+    """The run's text outputs, or the test fails with papermill's report."""
+    result, target = executed[key]
+    assert result.returncode == 0, f"{key[0]} with {key[1]} failed:\n{result.stderr[-3000:]}"
+    return texts(target)
 
 
 @pytest.mark.parametrize(("notebook", "model"), RUNS, ids=lambda value: getattr(value, "stem", value))
-def test_notebook_runs_with_another_model(notebook, model, request, tmp_path):
-    text = run_notebook(notebook, request.getfixturevalue(model), tmp_path)
+def test_notebook_runs_with_another_model(notebook, model, executed):
+    text = finished(executed, (notebook, model))
     if model == "tiny_gpt2" and "tokenizer.chat_template" in notebook.read_text():
         assert "This model has no chat template" in text, "a template-less model must be told, not silently skipped"
 
 
-def test_notebook_01_continues_unquantized_without_bitsandbytes(tiny_llama, tmp_path, monkeypatch):
-    blocker = tmp_path / "blocker" / "bitsandbytes"
-    blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('bitsandbytes blocked by the test')\n")
-    monkeypatch.setenv("PYTHONPATH", str(blocker.parent))
-    text = run_notebook(NOTEBOOKS[0], tiny_llama, tmp_path)
+def test_notebook_01_continues_unquantized_without_bitsandbytes(executed):
+    text = finished(executed, ("without bitsandbytes", "tiny_llama"))
     assert "bitsandbytes blocked by the test" in text and "Continuing unquantized" in text
     assert "Linear4bit" not in text and "4-bit nf4" not in text
