@@ -224,7 +224,7 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
     max_length, length_set = _setting(model, kwargs, "max_length")
     if max_new is None and max_length is None:
         findings.append(Finding(
-            "no length limit", "with no max_new_tokens or max_length, transformers 5 stops after 20 new tokens, often mid-sentence.",
+            "no length limit", "with no max_new_tokens or max_length in the call or the model's generation config, generate stops after 20 new tokens, often mid-sentence.",
             "pass max_new_tokens=N.", "notebook 04, 'The default limit: 20 new tokens'"))
     elif max_new is None and length_set and max_length - prompt_length < USEFUL_ANSWER:
         room = max_length - prompt_length

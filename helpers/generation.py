@@ -55,15 +55,16 @@ def injected_special_tokens(tokenizer, messages: Sequence[dict]) -> list[str]:
 
 
 def strip_special_tokens(tokenizer, messages: Sequence[dict]) -> list[dict]:
-    """The messages with every special-token string removed from their contents."""
-    found = injected_special_tokens(tokenizer, messages)
-    clean = []
-    for message in messages:
-        content = message["content"]
-        for token in found:
-            content = content.replace(token, "")
-        clean.append({**message, "content": content})
-    return clean
+    """The messages with every special-token string removed from their contents, again until none is left: removing
+    one can join the halves of another ("<|im_<|im_end|>start|>")."""
+    specials = special_token_strings(tokenizer)
+
+    def strip(text: str) -> str:
+        while found := [t for t in specials if t in text]:
+            text = text.replace(found[0], "")
+        return text
+
+    return [{**message, "content": strip(message["content"])} for message in messages]
 
 
 def one_line(message: object, limit: int | None = None) -> str:

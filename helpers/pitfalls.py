@@ -50,7 +50,8 @@ def unbatched(model, tokenizer, prompts: list[str]) -> list[torch.Tensor]:
 
 
 def default_length(model, tokenizer) -> Pitfall:
-    """With no length set, transformers 5 stops after 20 new tokens (EOS suppressed so only the limit can stop it)."""
+    """With no length in the call or the model's generation config, generate stops after 20 new tokens (EOS suppressed so
+    only the limit can stop it)."""
     inputs = tokenizer(["The capital of France is"], return_tensors="pt").to(model.device)
     prompt = inputs["input_ids"].shape[1]
     no_eos = {"suppress_tokens": [tokenizer.eos_token_id], "do_sample": False}

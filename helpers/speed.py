@@ -154,6 +154,28 @@ def profile_generate(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor],
     return Profile(in_matmuls / total if total else 0.0, min(1.0, total / wall_us))
 
 
+def compiled_passes(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], **options) -> tuple[torch.Tensor, int]:
+    """One `model.generate` call in which nothing may compile anew, and how many times compiled code ran in it: the
+    profiler's "Torch-Compiled Region" events, one per compiled frame (one per forward pass with fullgraph=True)."""
+    with _quiet_stderr(), torch.compiler.set_stance("fail_on_recompile"), torch.profiler.profile() as profile:
+        output = model.generate(**inputs, **options)
+    return output, sum(event.name.startswith("Torch-Compiled Region") for event in profile.events())
+
+
+def exits_early(model: torch.nn.Module) -> bool:
+    """Whether the model runs only its first config.num_hidden_layers layers, which assistant_early_exit relies on."""
+    config = getattr(model, model.base_model_prefix).config
+    layers = config.num_hidden_layers
+    try:
+        config.num_hidden_layers = 1
+        with torch.no_grad():
+            states = model(torch.zeros((1, 2), dtype=torch.long, device=model.device), use_cache=False,
+                           output_hidden_states=True).hidden_states
+    finally:
+        config.num_hidden_layers = layers
+    return len(states) == 2  # the embeddings and one layer's output
+
+
 @contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """Send the process's own stderr (file descriptor 2) to /dev/null: the profiler's C++ start/stop lines go there."""

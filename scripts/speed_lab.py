@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the lab notebook with the given parameters and update the results page."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="MODEL_NAME: a Hub id, a folder or a .gguf file (default: the workbook's)")
-    parser.add_argument("--draft", help="DRAFT_MODEL_NAME: a smaller model with the same tokenizer, for assisted decoding")
+    parser.add_argument("--draft", help="DRAFT_MODEL_NAME: a smaller model (the same tokenizer or another), for assisted decoding")
     parser.add_argument("--new-tokens", type=int, default=128, help="tokens each configuration generates (default 128)")
     parser.add_argument("--sweep-tokens", type=int, default=32, help="tokens per row in the batch sweep (default 32)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per configuration; the fastest counts (default 3)")

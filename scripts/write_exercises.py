@@ -40,6 +40,8 @@ def write(check: bool) -> list[str]:
     problems = []
     for lesson in lessons():
         exercises = exercises_for(lesson)
+        if not exercises:
+            continue  # a lesson with predictions only
         for path, kind in zip(notebook_pair(lesson), ("starting_code", "solution_code"), strict=True):
             notebook = nbformat.read(path, as_version=4)
             changed = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -119,3 +120,29 @@ def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_lla
         assert f"| {row} |" in written, row
     assert "torch.compile" not in written
     assert "batch 32 over batch 1:" in written and "not measured" not in written
+
+
+def test_exits_early_tells_llama_from_gpt2_and_leaves_the_config(tiny_llama, tiny_gpt2):
+    """Early-exit drafting lowers config.num_hidden_layers: Llama's loop honours it, GPT-2's runs every block."""
+    for path, expected in ((tiny_llama, True), (tiny_gpt2, False)):
+        model = AutoModelForCausalLM.from_pretrained(path)
+        layers = model.config.num_hidden_layers
+        assert speed.exits_early(model) is expected and model.config.num_hidden_layers == layers
+
+
+@pytest.mark.slow
+def test_compiled_passes_counts_one_compiled_pass_per_new_token(tiny, capfd):
+    """The guide's route (torch.compile on forward, a static cache): every forward pass of a warm call ran compiled code;
+    an uncompiled model ran none. About 15 s of compiling."""
+    model, tokenizer, _ = tiny
+    if speed.compile_problem("cpu"):
+        pytest.skip(speed.compile_problem("cpu"))
+    inputs = tokenizer("I am a cat.", return_tensors="pt")
+    options = dict(max_new_tokens=6, min_new_tokens=6, do_sample=False, cache_implementation="static", disable_compile=True)
+    assert speed.compiled_passes(model, inputs, **options)[1] == 0
+    compiled = copy.deepcopy(model)
+    compiled.forward = torch.compile(compiled.forward, fullgraph=True)
+    compiled.generate(**inputs, **options)  # compiles: the prompt's pass, then the one-token step
+    output, passes = speed.compiled_passes(compiled, inputs, **options)
+    assert passes == output.shape[1] - inputs["input_ids"].shape[1] == 6
+    assert "profiler" not in capfd.readouterr().err

@@ -1,12 +1,14 @@
-"""Self-checking exercises: `q1, q2 = exercises_for("02", model, tokenizer)`, then `q1.check(answer)`, `q1.hint()`,
-`q1.solution()`.
+"""Self-checking exercises: `q1, q2 = exercises_for("02", model, tokenizer)`, then `q1.check(answer)`, `q1.hint(1)`
+(a nudge), `q1.hint(2)` (the API to use), `q1.solution()`; and predict-then-run questions,
+`p1, = predictions_for("02", model, tokenizer)`, then `p1.check(prediction)`.
 
-A lesson's exercises are a module of this package, `lesson_NN.py` (each exercise's check and hint), and their code
-is a pair of files, `data/exercises/NN/start/FUNCTION.py` and `.../solution/FUNCTION.py`, which
-`scripts/write_exercises.py` writes into the lesson and solution notebooks. A check runs the learner's function in a
+A lesson's exercises are a module of this package, `lesson_NN.py` (each exercise's check and hints, each prediction's
+question and experiment), and each exercise's code is a pair of files, `data/exercises/NN/start/FUNCTION.py` and
+`.../solution/FUNCTION.py`, which `scripts/write_exercises.py` writes into the lesson and solution notebooks. A check runs the learner's function in a
 thread with a time limit, on several inputs and on whatever model the notebook loaded, and verifies behaviour (never
-one model's strings). It answers in one line, "Correct: ..." or "Not yet: ...", and never raises on a malformed
-answer: an exception, a loop or a wrong return type is reported like any other mistake.
+one model's strings). It answers in one line: "Correct: ..." with why, "Not yet: ..." with the symptom the learner can
+observe (never the fix: that is what the hints are for), or "Not attempted yet" for the unchanged starting code. It
+never raises on a malformed answer: an exception, a loop or a wrong return type is reported like any other mistake.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import importlib
+import inspect
+import linecache
 import pkgutil
 import threading
 import time
+import types
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,8 +62,8 @@ class Feedback:
 class Runner:
     """Calls the learner's function in a daemon thread, sharing one time limit over all the calls of a check."""
 
-    def __init__(self, function: Callable, name: str, hint: str, time_limit: float) -> None:
-        self.function, self.name, self.hint, self.time_limit = function, name, hint, time_limit
+    def __init__(self, function: Callable, name: str, time_limit: float) -> None:
+        self.function, self.name, self.time_limit = function, name, time_limit
         self.deadline = time.monotonic() + time_limit
 
     def __call__(self, *args: Any) -> Any:
@@ -84,7 +89,7 @@ class Runner:
                        f"(If the model is just slow, pass time_limit=300 to check.)")
         if "error" in box:
             error = box["error"]
-            raise Fail(f"{self.name} raised {type(error).__name__}: {sentence(one_line(error, 120))} Hint: {self.hint}")
+            raise Fail(f"{self.name} raised {type(error).__name__}: {first_sentence(one_line(error, 120))}")
         return box["value"]
 
 
@@ -100,6 +105,12 @@ def stop_thread(thread: threading.Thread, grace: float = STOP_GRACE) -> None:
 def sentence(text: str) -> str:
     """The text ending with a full stop (or other final punctuation)."""
     return text if text.endswith((".", "…", "!", "?")) else text + "."
+
+
+def first_sentence(text: str) -> str:
+    """An error message's first sentence: what went wrong, without the library's suggested fix that may follow."""
+    end = text.find(". ")
+    return sentence(text if end < 0 else text[: end + 1])
 
 
 def kind_of(value: Any) -> str:
@@ -159,13 +170,38 @@ def code_file(lesson: str, kind: str, function: str) -> Path:
     return DATA_DIR / "exercises" / lesson / kind / f"{function}.py"
 
 
+STARTING_CODE = "<starting code>"  # the file name the starting code is compiled under, to tell its definitions apart
+
+
+def _functions(value: Any) -> list[types.FunctionType]:
+    """A function, or the methods of a class; nothing for anything else."""
+    if inspect.isfunction(value):
+        return [value]
+    if inspect.isclass(value):
+        return [member for member in vars(value).values() if inspect.isfunction(member)]
+    return []
+
+
+def _same_code(mine: Any, theirs: Any) -> bool:
+    """Whether two functions or classes have the same source (what a notebook cell shows), or, where a source cannot be
+    read, the same compiled code. Notebook kernels compile cells with their own flags, so bytecode alone may differ."""
+    pairs = list(zip(_functions(mine), _functions(theirs), strict=False))
+    if len(pairs) != len(_functions(mine)) or len(pairs) != len(_functions(theirs)):
+        return False
+    try:
+        return all(inspect.getsource(a) == inspect.getsource(b) for a, b in pairs)
+    except (OSError, TypeError):
+        return all(a.__code__ == b.__code__ for a, b in pairs)
+
+
 @dataclasses.dataclass(frozen=True)
 class Exercise:
     """One exercise: the learner fixes its starting code, then `check` runs the function that code defines."""
 
     function: str
-    hint_text: str
     checker: Callable[[Runner, Any, Any], str]
+    hints: tuple[str, ...]  # from a nudge towards what to look at, to the API that fixes it
+    fix: str  # the solution's key code, which no check's message may contain (tests/test_exercises.py)
     lesson: str = ""
     model: Any = None
     tokenizer: Any = None
@@ -181,14 +217,22 @@ class Exercise:
         return exercise_code(self.lesson, "solution", self.function)
 
     def check(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
-        """Run the learner's function and say, in one line, "Correct: why" or "Not yet: what to fix"."""
+        """Run the learner's function and say, in one line, "Correct: why", "Not yet: what goes wrong", or that the
+        starting code is unchanged."""
+        if callable(answer) and self.unchanged(answer):
+            return Feedback(f"Not attempted yet: {self.function} is still the starting code. Change it, run its cell, "
+                            "then run this check again.", False)
+        return self.verdict(answer, time_limit)
+
+    def verdict(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
+        """The check's verdict on any answer, the unchanged starting code included."""
         if not callable(answer):
             return Feedback(f"Not yet: pass the function itself, check({self.function}); this is {kind_of(answer)}.",
                             False)
         name = getattr(answer, "__name__", self.function)
         try:
             with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
-                why = self.checker(Runner(answer, name, self.hint_text, time_limit), self.model, self.tokenizer)
+                why = self.checker(Runner(answer, name, time_limit), self.model, self.tokenizer)
         except Fail as failure:
             return Feedback(f"Not yet: {one_line(failure)}", False)
         except Exception as error:  # noqa: BLE001 (an answer odd enough to break the check is still only reported)
@@ -196,23 +240,78 @@ class Exercise:
                             False)
         return Feedback(f"Correct: {why}", True)
 
-    def hint(self) -> Feedback:
-        """A nudge towards the fix."""
-        return Feedback(f"Hint: {self.hint_text}")
+    def unchanged(self, answer: Callable) -> bool:
+        """Whether the function, and every function and class the starting code defines beside it, is the starting code
+        as given: the same compiled code, whatever file defined it."""
+        start: dict[str, Any] = {}
+        source = self.starting_code + "\n"
+        linecache.cache[STARTING_CODE] = (len(source), None, source.splitlines(keepends=True), STARTING_CODE)
+        exec(compile(source, STARTING_CODE, "exec", dont_inherit=True), start)
+        theirs = {**getattr(answer, "__globals__", {}), self.function: answer}
+        defined = [name for name, value in start.items()
+                   if any(f.__code__.co_filename == STARTING_CODE for f in _functions(value))]
+        return all(_same_code(start[name], theirs.get(name)) for name in defined)
+
+    def hint(self, level: int = 1) -> Feedback:
+        """Hint 1 nudges towards what to look at; the last names the API that fixes it."""
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= len(self.hints):
+            return Feedback(f"Hints go from 1 to {len(self.hints)}: hint(1) nudges, hint({len(self.hints)}) names the API "
+                            f"to use; this was {level!r}.")
+        return Feedback(f"Hint {level}: {self.hints[level - 1]}")
 
     def solution(self) -> Feedback:
         """One correct answer, as code to read or paste."""
         return Feedback(self.solution_code)
 
 
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """A predict-then-run question: the learner writes down an answer first, then `check` runs the experiment, compares
+    and explains. Its repr is the question."""
+
+    question: str
+    experiment: Callable[[Any, Any], tuple[Any, str]]  # (model, tokenizer) -> (what happened, why)
+    model: Any = None
+    tokenizer: Any = None
+
+    def __repr__(self) -> str:
+        return self.question
+
+    def check(self, prediction: Any) -> Feedback:
+        """Run the experiment and say whether it went as predicted, and why it went the way it did."""
+        if prediction is Ellipsis:
+            return Feedback("Not attempted yet: write your prediction in place of the ..., then run this cell again.", False)
+        with caught_warnings():
+            outcome, why = self.experiment(self.model, self.tokenizer)
+        if outcome is None:
+            return Feedback(f"Nothing to compare with this model: {why}")
+        if type(prediction) is not type(outcome):
+            return Feedback(f"Not yet: answer with {kind_of(outcome).removeprefix('a ').removeprefix('an ')}, "
+                            f"like {outcome!r}; this is {kind_of(prediction)}.", False)
+        if prediction == outcome:
+            return Feedback(f"As you predicted: {outcome!r}. {why}", True)
+        return Feedback(f"Not what happened: you predicted {prediction!r}, the run gave {outcome!r}. {why}", False)
+
+
 def lessons() -> list[str]:
-    """The lessons that have exercises ("02", "03", ...): one module lesson_NN.py each."""
+    """The lessons that have exercises or predictions ("01", "02", ...): one module lesson_NN.py each."""
     return sorted(m.name.removeprefix("lesson_") for m in pkgutil.iter_modules(__path__) if m.name.startswith("lesson_"))
+
+
+def _lesson(lesson: str) -> Any:
+    """A lesson's module, or a ValueError that names the lessons there are."""
+    if lesson not in lessons():
+        raise ValueError(f"no exercises for lesson {lesson!r}: choose one of {', '.join(lessons())}.")
+    return importlib.import_module(f"{__name__}.lesson_{lesson}")
 
 
 def exercises_for(lesson: str, model=None, tokenizer=None) -> list[Exercise]:
     """The exercises of a lesson, checked against this model and tokenizer."""
-    if lesson not in lessons():
-        raise ValueError(f"no exercises for lesson {lesson!r}: choose one of {', '.join(lessons())}.")
-    module = importlib.import_module(f"{__name__}.lesson_{lesson}")
-    return [dataclasses.replace(exercise, lesson=lesson, model=model, tokenizer=tokenizer) for exercise in module.EXERCISES]
+    exercises = getattr(_lesson(lesson), "EXERCISES", [])
+    return [dataclasses.replace(exercise, lesson=lesson, model=model, tokenizer=tokenizer) for exercise in exercises]
+
+
+def predictions_for(lesson: str, model=None, tokenizer=None) -> list[Prediction]:
+    """The predict-then-run questions of a lesson, run on this model and tokenizer."""
+    predictions = getattr(_lesson(lesson), "PREDICTIONS", [])
+    return [dataclasses.replace(prediction, model=model, tokenizer=tokenizer) for prediction in predictions]

@@ -1,10 +1,12 @@
-"""Lesson 02's exercises: each one's check and hint (their code is in data/exercises/02/)."""
+"""Lesson 02's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/02/)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Runner, shown, token_id, token_ids
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_id, token_ids
 from helpers.generation import greedy
 
 
@@ -17,10 +19,10 @@ def check_next_token_id(call: Runner, model, tokenizer) -> str:
         best = logits.argmax(-1).tolist()
         if got != best[-1]:
             if got in best[:-1]:
-                raise Fail(f"for {prompt!r} you returned the best guess at position {best.index(got)} of "
-                           f"{len(best)}; the token after the prompt is predicted at the last position, logits[0, -1].")
-            raise Fail(f"after {prompt!r} the most likely token is {shown(tokenizer, best[-1])}, you returned "
-                       f"{shown(tokenizer, got)}: take the argmax of the last position's scores.")
+                raise Fail(f"for {prompt!r} you returned the model's best guess at position {best.index(got)} of "
+                           f"{len(best)}, which is not the token that comes after the prompt.")
+            raise Fail(f"after {prompt!r} greedy decoding picks {shown(tokenizer, best[-1])}; you returned "
+                       f"{shown(tokenizer, got)}.")
     return "the last position's scores predict the token after the prompt, and argmax picks the most likely one."
 
 
@@ -31,8 +33,8 @@ def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
         want = greedy(model, tokenizer, [prompt], max_new_tokens=6)[0].tolist()
         if got[: len(want)] != want or len(got) != 6:
             if len(set(got)) == 1 and len(set(want)) > 1:
-                raise Fail(f"every step chose {shown(tokenizer, got[0])}: append each chosen token to ids, "
-                           "so that the next forward pass sees it.")
+                raise Fail(f"every step chose {shown(tokenizer, got[0])}, where greedy generate gives "
+                           f"{shown(tokenizer, want)}.")
             raise Fail(f"for {prompt!r} your loop gave {shown(tokenizer, got)}, greedy generate gives "
                        f"{shown(tokenizer, want)} ({len(got)} tokens, expected 6).")
     return "your loop picks the argmax, appends it and runs again: exactly what greedy generate does."
@@ -45,8 +47,7 @@ def check_only_new_tokens(call: Runner, model, tokenizer) -> str:
         prompt_ids = tokenizer(prompt)["input_ids"]
         want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
         if got == prompt_ids + want:
-            raise Fail(f"your ids begin with the prompt's {len(prompt_ids)} tokens: slice them off, "
-                       "output[0, inputs['input_ids'].shape[1]:].")
+            raise Fail(f"your ids begin with the prompt's {len(prompt_ids)} tokens, and only then come the 8 new ones.")
         if got != want:
             raise Fail(f"for {prompt!r} the 8 new greedy tokens are {shown(tokenizer, want)}, "
                        f"you returned {shown(tokenizer, got)}.")
@@ -54,10 +55,31 @@ def check_only_new_tokens(call: Runner, model, tokenizer) -> str:
 
 
 EXERCISES = [
-    Exercise("next_token_id", 'the logits hold one row of scores per prompt position; the token after the prompt is predicted by the last.',
-             check_next_token_id),
-    Exercise("greedy_tokens", 'each forward pass must see the tokens chosen so far: append the chosen id to ids before the next step.',
-             check_greedy_tokens),
-    Exercise("only_new_tokens", "generate returns the prompt followed by the new tokens: slice the output at the prompt's length.",
-             check_only_new_tokens),
+    Exercise("next_token_id", check_next_token_id, fix="logits[0, -1]", hints=(
+        "logits has one row of scores for each position of the prompt. Which position's row is about the token after it?",
+        "take the last position's row: logits[0, -1].argmax().item().")),
+    Exercise("greedy_tokens", check_greedy_tokens, fix="torch.cat", hints=(
+        "print ids inside the loop: does the model ever see the token it just chose?",
+        "append the chosen id before the next step: ids = torch.cat([ids, next_id.view(1, 1)], dim=1).")),
+    Exercise("only_new_tokens", check_only_new_tokens, fix="shape[1]:", hints=(
+        "compare the first ids of generate's output with inputs['input_ids'].",
+        "slice the output at the prompt's length: output[0, inputs['input_ids'].shape[1]:].")),
+]
+
+
+def rows_of_scores(model, tokenizer) -> tuple[Any, str]:
+    """Whether logits hold one row per prompt token or one row for the whole prompt."""
+    inputs = tokenizer("The capital of France is", return_tensors="pt").to(model.device)
+    with torch.no_grad():
+        rows = model(**inputs).logits.shape[1]
+    tokens = inputs["input_ids"].shape[1]
+    outcome = "one per prompt token" if rows == tokens else "one for the whole prompt"
+    return outcome, (f"For a prompt of {tokens} tokens the logits have {rows} rows: row i scores the token that would "
+                     "follow position i, so only the last row is about the token after the prompt.")
+
+
+PREDICTIONS = [
+    Prediction("Predict: for a prompt of several tokens, does model(**inputs).logits hold 'one per prompt token' row "
+               "of next-token scores, or 'one for the whole prompt'? Answer with one of those two strings.",
+               rows_of_scores),
 ]

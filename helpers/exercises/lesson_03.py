@@ -1,22 +1,24 @@
-"""Lesson 03's exercises: each one's check and hint (their code is in data/exercises/03/)."""
+"""Lesson 03's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/03/)."""
 
 from __future__ import annotations
 
-import torch
+from typing import Any
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Runner, shown, token_ids
+import torch
+from transformers import set_seed
+
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids
 
 
 def check_seeded_sample(call: Runner, model, tokenizer) -> str:
     """The same seed gives the same sample; different seeds give different samples."""
     first, again = (token_ids(call(model, tokenizer, PROMPTS[0], 123), call.name) for _ in range(2))
     if first != again:
-        raise Fail("two calls with seed 123 gave different tokens: seed the random number generator with "
-                   "set_seed(seed) right before generate.")
+        raise Fail("two calls with seed 123 gave different tokens.")
     samples = {(prompt, seed): token_ids(call(model, tokenizer, prompt, seed), call.name)
                for prompt in PROMPTS for seed in (123, 7)}
     if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
-        raise Fail("seeds 123 and 7 gave the same tokens: keep do_sample=True, so that the seed matters.")
+        raise Fail("seeds 123 and 7 gave the same tokens: the seed changes nothing.")
     return "set_seed fixes torch's random number generator, so the same seed draws the same tokens."
 
 
@@ -29,7 +31,7 @@ def check_sample_top_5(call: Runner, model, tokenizer) -> str:
         for seed in (123, 7):
             new = samples[prompt, seed] = token_ids(call(model, tokenizer, prompt, seed), call.name)
             if len(new) > 8:
-                raise Fail(f"{call.name} returned {len(new)} ids for 8 new tokens: slice the prompt off.")
+                raise Fail(f"{call.name} returned {len(new)} ids for 8 new tokens.")
             with torch.no_grad():
                 logits = model(input_ids=torch.tensor([prompt_ids + new], device=model.device)).logits[0].float()
             for step, token in enumerate(new):
@@ -37,16 +39,35 @@ def check_sample_top_5(call: Runner, model, tokenizer) -> str:
                 rank = int((scores > scores[token] + tolerance).sum())
                 if rank >= 5:
                     raise Fail(f"after {tokenizer.decode(prompt_ids + new[:step])!r} your sample picked "
-                               f"{shown(tokenizer, token)}, only number {rank + 1} in the model's ranking: "
-                               "let generate keep the 5 most likely tokens, top_k=5.")
+                               f"{shown(tokenizer, token)}, number {rank + 1} in the model's ranking, outside its top 5.")
     if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
-        raise Fail("seeds 123 and 7 gave the same tokens: that is greedy decoding; keep do_sample=True with top_k=5.")
+        raise Fail("seeds 123 and 7 gave the same tokens: your function does not sample.")
     return "top_k=5 removes all but the 5 most likely tokens before each draw, and the draw still depends on the seed."
 
 
 EXERCISES = [
-    Exercise("seeded_sample", "sampling draws from torch's random number generator: seed it with set_seed(seed) right before generate.",
-             check_seeded_sample),
-    Exercise("sample_top_5", 'generate has a setting that keeps only the k most likely tokens before each draw; do_sample=True alone keeps many more.',
-             check_sample_top_5),
+    Exercise("seeded_sample", check_seeded_sample, fix="set_seed", hints=(
+        "sampling draws from torch's random number generator. What decides where that generator starts?",
+        "call transformers.set_seed(seed) right before generate.")),
+    Exercise("sample_top_5", check_sample_top_5, fix="top_k=5", hints=(
+        "do_sample=True alone draws from transformers' default of the 50 most likely tokens (the lesson's 'Sampling, made "
+        "reproducible').",
+        "pass top_k=5 to generate.")),
+]
+
+
+def top_1_sampling(model, tokenizer) -> tuple[Any, str]:
+    """Whether sampling with top_k=1 gives greedy decoding's tokens."""
+    inputs = tokenizer(PROMPTS[1], return_tensors="pt").to(model.device)
+    set_seed(7)
+    sampled = model.generate(**inputs, do_sample=True, top_k=1, max_new_tokens=12)[0]
+    greedy = model.generate(**inputs, do_sample=False, max_new_tokens=12)[0]
+    same = sampled.tolist() == greedy.tolist()
+    return same, ("top_k=1 keeps only the most likely token before each draw, so the draw has one candidate: the one "
+                  "greedy decoding takes. Sampling is only as random as the tokens it keeps.")
+
+
+PREDICTIONS = [
+    Prediction("Predict: with do_sample=True and top_k=1, will 12 sampled tokens equal greedy decoding's 12? "
+               "Answer True or False.", top_1_sampling),
 ]

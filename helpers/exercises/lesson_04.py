@@ -1,8 +1,10 @@
-"""Lesson 04's exercises: each one's check and hint (their code is in data/exercises/04/)."""
+"""Lesson 04's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/04/)."""
 
 from __future__ import annotations
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Runner, text, token_ids
+from typing import Any
+
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, text, token_ids
 from helpers.generation import greedy
 
 SENTENCE_PROMPTS = ["The capital of France is", "The best way to learn a new language is"]
@@ -20,13 +22,12 @@ def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
         if len(got) == 12:
             continue
         if len(got) == 12 - len(prompt_ids):
-            raise Fail(f"for a prompt of {len(prompt_ids)} tokens you got {len(got)} new ones: max_length counts "
-                       "the prompt; limit the new tokens with max_new_tokens=12.")
+            raise Fail(f"for a prompt of {len(prompt_ids)} tokens you got {len(got)} new ones: the longer the prompt, "
+                       "the fewer new tokens.")
         if got[: len(prompt_ids)] == prompt_ids and len(got) > 12:
-            raise Fail("your ids still begin with the prompt: slice it off, output[0, inputs['input_ids'].shape[1]:].")
+            raise Fail("your ids begin with the prompt's tokens.")
         if len(got) < 12 and got and got[-1] == tokenizer.eos_token_id:
-            raise Fail(f"for {prompt[-40:]!r} the model ended with EOS after {len(got)} tokens: forbid an early "
-                       "end with min_new_tokens=12.")
+            raise Fail(f"for {prompt[-40:]!r} the model ended with EOS after {len(got)} tokens, before the 12th.")
         raise Fail(f"for {prompt[-40:]!r} you returned {len(got)} new tokens instead of 12.")
     return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
 
@@ -40,16 +41,35 @@ def check_first_sentence(call: Runner, model, tokenizer) -> str:
         if got == want:
             continue
         if got.startswith(prompt):
-            raise Fail("your text repeats the prompt: decode only the new tokens, output[0, prompt_length:].")
+            raise Fail("your text begins with the prompt.")
         if got.startswith(want):
-            raise Fail(f"your text runs on past {want!r}: pass stop_strings=['.'] and tokenizer=tokenizer to generate.")
+            raise Fail(f"your text runs on past {want!r}: generation did not stop at the first '.'.")
         raise Fail(f"for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.")
     return "stop_strings ends generation at the text '.', and tokenizer= lets generate see text in the token ids."
 
 
 EXERCISES = [
-    Exercise("twelve_new_tokens", 'max_length counts the prompt, and EOS can end a generation early: set a ceiling and a floor on the new tokens.',
-             check_twelve_new_tokens),
-    Exercise("first_sentence", 'stop_strings matches text, and generate needs tokenizer=tokenizer to see text in token ids.',
-             check_first_sentence),
+    Exercise("twelve_new_tokens", check_twelve_new_tokens, fix="max_new_tokens=12", hints=(
+        "two things cut a generation short here: a limit that counts the prompt, and the model's own EOS token.",
+        "max_new_tokens=12 sets the ceiling on new tokens and min_new_tokens=12 the floor.")),
+    Exercise("first_sentence", check_first_sentence, fix="tokenizer=tokenizer", hints=(
+        "generate can stop at a piece of text, but on its own it only sees token ids. Run the starting code's generate "
+        "call alone: what does it say?",
+        "pass tokenizer=tokenizer along with stop_strings=['.'].")),
+]
+
+
+def new_tokens_under_max_length(model, tokenizer) -> tuple[Any, str]:
+    """How many new tokens max_length=prompt_length + 3 leaves (EOS suppressed)."""
+    inputs = tokenizer(PROMPTS[0], return_tensors="pt").to(model.device)
+    prompt_length = inputs["input_ids"].shape[1]
+    output = model.generate(**inputs, max_length=prompt_length + 3, do_sample=False,
+                            suppress_tokens=[tokenizer.eos_token_id])
+    return output.shape[1] - prompt_length, (
+        f"max_length counts the whole sequence: the {prompt_length} prompt tokens use up all but 3 of it.")
+
+
+PREDICTIONS = [
+    Prediction("Predict: a prompt of prompt_length tokens, max_length=prompt_length + 3, EOS suppressed: how many new "
+               "tokens does generate add? Answer with a number.", new_tokens_under_max_length),
 ]

@@ -1,10 +1,11 @@
-"""Lesson 06's exercises: each one's check and hint (their code is in data/exercises/06/)."""
+"""Lesson 06's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/06/)."""
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
-from helpers.exercises import Exercise, Fail, Runner, text, token_ids
+from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, text, token_ids
 from helpers.generation import MESSAGES
 
 
@@ -14,8 +15,7 @@ def check_chat_prompt(call: Runner, model, tokenizer) -> str:
     want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
     got = text(call(tokenizer, list(MESSAGES)), call.name, " (render with tokenize=False)")
     if got == without and want != without:
-        raise Fail("your text ends after the user's turn, so the model may go on writing as the user: "
-                   "pass add_generation_prompt=True to open the assistant's turn.")
+        raise Fail("your text ends after the user's turn: nothing in it says that the assistant speaks next.")
     if got != want:
         raise Fail(f"the text should be the whole conversation, ending with the assistant's opener "
                    f"{want[len(without):]!r}; yours ends with {got[-40:]!r}.")
@@ -30,16 +30,70 @@ def check_chat_input_ids(call: Runner, model, tokenizer) -> str:
     got = token_ids(call(tokenizer, list(MESSAGES)), call.name)
     bos = tokenizer.bos_token_id
     if bos is not None and got[:2] == [bos, bos] and want[:2] != [bos, bos]:
-        raise Fail("your ids start with two BOS tokens: the rendered text already has one and the tokenizer "
-                   "adds another; tokenize with add_special_tokens=False.")
+        raise Fail("your ids start with two BOS tokens.")
     if got != want:
         raise Fail(f"your ids differ from the template's own tokenization (first ids {got[:4]}, expected {want[:4]}).")
     return "the template writes the BOS token itself, so the text is tokenized without adding special tokens."
 
 
+QUESTIONS = ["What is the capital of France?", "Name a colour of the sky.", "What do cats like to eat?"]
+
+
+def check_chat_replies(call: Runner, model, tokenizer) -> str:
+    """Each reply, from one batch, equals the same conversation's reply generated alone, and is only the reply."""
+    if not tokenizer.chat_template:
+        raise Fail("this model has no chat template, which this exercise needs: set MODEL_NAME to a chat model.")
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.pad_token = None  # as many base models ship
+    replies = call(model, tokenizer, list(QUESTIONS))
+    if not (isinstance(replies, list) and len(replies) == len(QUESTIONS) and all(isinstance(r, str) for r in replies)):
+        raise Fail(f"{call.name} returned {kind_of(replies)}; it should return a list of {len(QUESTIONS)} strings.")
+    for question, reply in zip(QUESTIONS, replies, strict=True):
+        chat = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
+                                             return_dict=True, return_tensors="pt").to(model.device)
+        alone = model.generate(**chat, max_new_tokens=40, do_sample=False, stop_strings=["."], tokenizer=tokenizer,
+                               pad_token_id=tokenizer.eos_token_id)[0, chat["input_ids"].shape[1]:]
+        want = tokenizer.decode(alone, skip_special_tokens=True)
+        if question in reply:
+            raise Fail(f"your reply to {question!r} contains the question itself: {reply[:60]!r}…")
+        if reply.startswith(want) and reply != want:
+            raise Fail(f"your reply to {question!r} runs on past {want!r}.")
+        if reply != want:
+            raise Fail(f"your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.")
+    return ("a chat template per conversation, a pad token, left padding, a length limit and a stop string: each reply "
+            "is what the model says to that conversation alone.")
+
+
 EXERCISES = [
-    Exercise("chat_prompt", "apply_chat_template can end the text by opening the assistant's turn.",
-             check_chat_prompt),
-    Exercise("chat_input_ids", 'the rendered text already contains the BOS token: tokenize it without adding special tokens (or let apply_chat_template tokenize).',
-             check_chat_input_ids),
+    Exercise("chat_prompt", check_chat_prompt, fix="add_generation_prompt=True", hints=(
+        "print your text's end, then look at how the template starts an assistant's turn.",
+        "apply_chat_template(messages, add_generation_prompt=True, tokenize=False).")),
+    Exercise("chat_input_ids", check_chat_input_ids, fix="add_special_tokens=False", hints=(
+        "the rendered text already starts with a special token. What does the tokenizer add to any text by default?",
+        "tokenizer(text, add_special_tokens=False), or let apply_chat_template tokenize.")),
+    Exercise("chat_replies", check_chat_replies, fix="stop_strings", hints=(
+        "run it on one question first, then on three: print the whole output, then what your function returns. "
+        "Notebooks 02, 04 and 05 each show one of the things to change.",
+        "give the tokenizer a pad token on a copy, pad on the left, pass stop_strings=['.'] with tokenizer=tokenizer, "
+        "and decode only output[:, batch['input_ids'].shape[1]:].")),
+]
+
+
+def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str]:
+    """How many BOS tokens start the ids when the rendered template is tokenized by a tokenizer that adds BOS."""
+    if not tokenizer.chat_template or tokenizer.bos_token is None:
+        return None, "this model has no chat template, or no BOS token."
+    adding = copy.deepcopy(tokenizer)
+    adding.add_bos_token = True
+    text = adding.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
+    ids = adding(text)["input_ids"]
+    count = next((i for i, t in enumerate(ids) if t != adding.bos_token_id), len(ids))
+    return count, (f"The rendered text {'already starts' if text.startswith(adding.bos_token) else 'does not start'} "
+                   f"with {adding.bos_token!r}, and the tokenizer adds one more to any text it encodes.")
+
+
+PREDICTIONS = [
+    Prediction("Predict: render the conversation with tokenize=False, then tokenize that text with a tokenizer that adds "
+               "BOS (as Llama's does): how many BOS tokens start the ids? Answer with a number.",
+               bos_tokens_after_tokenizing_the_text),
 ]

@@ -93,11 +93,12 @@ def distribution_view(model: Any, tokenizer: Any, prompt: str, temperature: floa
 
 
 def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.", seed: int = 123) -> Explorer:
-    """Sliders for temperature, top-k, top-p, min-p: the next-token distribution redraws, a continuation is sampled."""
+    """Sliders for temperature, top-k, top-p, min-p, starting at transformers' defaults (what do_sample=True alone
+    uses): the next-token distribution redraws, and a continuation is sampled."""
     controls = {
         "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False),
         "temperature": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.05, description="temperature", **SLIDER),
-        "top_k": widgets.IntSlider(value=0, min=0, max=100, description="top-k (0: off)", **SLIDER),
+        "top_k": widgets.IntSlider(value=50, min=0, max=100, description="top-k (0: off)", **SLIDER),
         "top_p": widgets.FloatSlider(value=1.0, min=0, max=1, step=0.05, description="top-p", **SLIDER),
         "min_p": widgets.FloatSlider(value=0.0, min=0, max=0.5, step=0.01, description="min-p (0: off)", **SLIDER),
         "seed": widgets.IntText(value=seed, description="seed", layout={"width": "160px"}),

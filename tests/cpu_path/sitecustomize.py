@@ -3,7 +3,8 @@
 - WORKBOOK_TEST_AVX512BF16=1 (or 0): `bitsandbytes.functional.has_avx512bf16` answers that value from the moment
   the module is executed, before bitsandbytes' CPU backend and nn modules read it.
 - WORKBOOK_TEST_OTHER_ROUNDING=1: every linear layer computed in 16 bits (bfloat16, float16) and every bitsandbytes
-  quantized layer returns its output nudged by up to 6 % in a fixed pattern. Another CPU rounds those differently
+  quantized layer returns its output nudged by up to 6 %, in a fixed pattern that depends on the call's shape (so a
+  batch and a prompt alone are nudged differently). Another CPU rounds those differently
   (native bfloat16 or not, AVX2 or AVX-512), so an output that survives this holds on any CPU, and one that changes
   must not be pinned. Float32 arithmetic is left exactly as it is: it gives the same results on every x86 CPU.
 """
@@ -42,11 +43,13 @@ def _force_avx512bf16(functional: ModuleType) -> None:
 
 
 def _nudged(output):
-    """The output plus up to 2**-4 of itself, in a pattern fixed by each value's column."""
+    """The output plus up to 2**-4 of itself, in a pattern fixed by each value's column and by how many rows the call
+    computed: a batch is nudged otherwise than one prompt alone, as other kernels for other shapes round otherwise."""
     import torch
 
     columns = torch.arange(output.shape[-1], device=output.device, dtype=torch.float32)
-    return output + (output.float() * torch.sin(columns * 12.9898) * 2**-4).to(output.dtype)
+    rows = output.numel() // max(output.shape[-1], 1)
+    return output + (output.float() * torch.sin(columns * 12.9898 + rows * 78.233) * 2**-4).to(output.dtype)
 
 
 def _nudge_16_bit_linear(functional: ModuleType) -> None:
