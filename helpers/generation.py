@@ -48,6 +48,11 @@ def special_token_ids(tokenizer) -> set[int]:
     return set(tokenizer.convert_tokens_to_ids(special_token_strings(tokenizer)))
 
 
+def leading_count(ids: Sequence[int], token: int) -> int:
+    """How many times the token opens the sequence: 2 for a doubled BOS."""
+    return next((i for i, t in enumerate(ids) if t != token), len(ids))
+
+
 def injected_special_tokens(tokenizer, messages: Sequence[dict]) -> list[str]:
     """The special tokens (role markers and the like) that appear inside the messages' contents."""
     specials = special_token_strings(tokenizer)

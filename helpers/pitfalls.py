@@ -7,6 +7,7 @@ the exit status is 1 when a pitfall no longer reproduces (a transformers release
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import sys
 import warnings
@@ -21,6 +22,7 @@ from helpers.generation import (
     PADDING_PROMPTS,
     greedy,
     injected_special_tokens,
+    leading_count,
     strip_special_tokens,
     with_pad_token,
 )
@@ -148,8 +150,7 @@ def double_bos(model, tokenizer) -> Pitfall:
     bos = tokenizer.bos_token_id
     wrong = tokenizer(text)["input_ids"]
     fixed = tokenizer(text, add_special_tokens=False)["input_ids"]
-    def count(ids):
-        return next((i for i, t in enumerate(ids) if t != bos), len(ids))
+    count = functools.partial(leading_count, token=bos)
     return Pitfall("double BOS", f"{count(wrong)} BOS tokens", f"add_special_tokens=False: {count(fixed)}", count(wrong) == 2 and count(fixed) == 1)
 
 

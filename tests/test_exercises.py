@@ -16,7 +16,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from helpers.exercises import Exercise, exercises_for, lessons
+from helpers.exercises import Exercise, exercises_for, lessons, predictions_for
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = [(lesson, number) for lesson in lessons() for number in range(len(exercises_for(lesson)))]
@@ -220,3 +220,15 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                 else:
                     assert (first == second).all() if isinstance(first, torch.Tensor) else first == second, exercise.function
                 break
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_every_prediction_runs_its_experiment_on_any_causal_lm(lesson, tiny_llama):
+    """Each predict-then-run question's experiment runs on a tiny random model and explains itself, whatever it finds."""
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama), AutoTokenizer.from_pretrained(tiny_llama)
+    for prediction in predictions_for(lesson, model, tokenizer):
+        assert prediction.check(...).text.startswith("Not attempted yet: ")
+        outcome, why = prediction.experiment(model, tokenizer)
+        assert isinstance(why, str) and why, prediction.question
+        if outcome is not None:  # lesson 01's asks about a 4-bit model; this one is not
+            assert prediction.check(outcome).passed is True and prediction.check(object()).passed is False

@@ -32,17 +32,14 @@ CELLS = {
 
 
 def test_strict_nbval_fails_exactly_the_cells_computed_in_16_bits_or_quantized(tmp_path):
-    stored = {}  # what each cell prints here, unguarded: the same torch on the same CPU, as the notebooks' stored outputs
-    for name, source in {"setup": SETUP, **CELLS}.items():
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            exec(SETUP + "\n" + source if name != "setup" else source, {})
-        stored[name] = printed.getvalue()
     cells = []
-    for count, (name, source) in enumerate({"setup": SETUP, **CELLS}.items(), start=1):
+    for count, source in enumerate([SETUP, *CELLS.values()], start=1):
+        printed = io.StringIO()  # what the cell prints here, unguarded: the same torch on the same CPU, as stored outputs
+        with contextlib.redirect_stdout(printed):
+            exec(source if source == SETUP else SETUP + "\n" + source, {})
         cell = nbformat.v4.new_code_cell(source, execution_count=count)
-        if stored[name]:
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored[name])]
+        if printed.getvalue():
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed.getvalue())]
         cells.append(cell)
     path = tmp_path / "guarded.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)

@@ -23,7 +23,6 @@ import threading
 import time
 import types
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -162,12 +161,7 @@ def shown(tokenizer, ids: list[int] | int) -> str:
 
 def exercise_code(lesson: str, kind: str, function: str) -> str:
     """An exercise's starting code (kind "start") or solution (kind "solution"), from data/exercises/."""
-    return code_file(lesson, kind, function).read_text().strip("\n")
-
-
-def code_file(lesson: str, kind: str, function: str) -> Path:
-    """Where an exercise's starting code or solution lives."""
-    return DATA_DIR / "exercises" / lesson / kind / f"{function}.py"
+    return (DATA_DIR / "exercises" / lesson / kind / f"{function}.py").read_text().strip("\n")
 
 
 STARTING_CODE = "<starting code>"  # the file name the starting code is compiled under, to tell its definitions apart

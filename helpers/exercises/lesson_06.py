@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, text, token_ids
-from helpers.generation import MESSAGES
+from helpers.generation import MESSAGES, leading_count
 
 
 def check_chat_prompt(call: Runner, model, tokenizer) -> str:
@@ -87,7 +87,7 @@ def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str]:
     adding.add_bos_token = True
     text = adding.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
     ids = adding(text)["input_ids"]
-    count = next((i for i, t in enumerate(ids) if t != adding.bos_token_id), len(ids))
+    count = leading_count(ids, adding.bos_token_id)
     return count, (f"The rendered text {'already starts' if text.startswith(adding.bos_token) else 'does not start'} "
                    f"with {adding.bos_token!r}, and the tokenizer adds one more to any text it encodes.")
 
