@@ -44,7 +44,11 @@ def executed(request, tmp_path_factory) -> dict[tuple[Path, str], tuple[subproce
         target = out / f"{notebook.stem}-{model}-{len(env)}.ipynb"
         command = [sys.executable, "-m", "papermill", str(notebook), str(target), "-r", "MODEL_NAME",
                    str(request.getfixturevalue(model)), "--cwd", str(notebook.parent), "-k", "python3", "--no-progress-bar"]
-        return subprocess.run(command, capture_output=True, text=True, env=os.environ | env), target
+        for _ in range(2):  # kernels starting side by side can pick the same free port (jupyter_client probes for one):
+            result = subprocess.run(command, capture_output=True, text=True, env=os.environ | env)
+            if "Kernel died before replying to kernel_info" not in result.stderr:
+                break  # a kernel that died before its first reply is started once more; any other failure stands
+        return result, target
 
     jobs = {key: {} for key in RUNS} | {("without bitsandbytes", "tiny_llama"): {"PYTHONPATH": str(blocker.parent)}}
     for model in ("tiny_gpt2", "tiny_llama"):
