@@ -1,18 +1,17 @@
-"""Constrained output: force generate's tokens to follow a JSON schema with llguidance, one token mask per step."""
+"""Constrained output's plumbing: llguidance's tokenizer and a checked grammar for a JSON schema, and the replies' verdicts
+(the logits processor itself is written in notebook 08)."""
 
 from __future__ import annotations
 
 import json
 import re
-import time
 import weakref
 from typing import Any
 
 import jsonschema
 import llguidance.hf
-import torch
 from llguidance import LLMatcher, LLTokenizer
-from transformers import LogitsProcessor, PreTrainedTokenizerBase, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 from helpers.generation import one_line
 
@@ -48,53 +47,6 @@ def json_schema_grammar(schema: dict[str, Any] | str, tokenizer: PreTrainedToken
         raise ValueError(f"llguidance cannot compile this JSON schema: {one_line(problem)}. "
                          "Fix: correct that part of the schema, or drop the keyword if llguidance does not support it.")
     return grammar
-
-
-class JSONSchemaLogitsProcessor(LogitsProcessor):
-    """A logits processor that lets each row of a batch produce only JSON matching the schema, then EOS.
-
-    One processor may serve several generate calls: a step whose input_ids do not extend the previous step's by one
-    token per row starts a new call (a prompt that is the previous call's whole output continues that output's JSON).
-    """
-
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, schema: dict[str, Any] | str) -> None:
-        self.tokenizer = ll_tokenizer(tokenizer)
-        self.grammar = json_schema_grammar(schema, tokenizer)
-        self.eos_token_id = self.tokenizer.eos_token
-        self.matchers: list[LLMatcher] = []
-        self.previous: torch.Tensor | None = None  # the last step's input_ids: what the next step extends by one token
-        self.mask_seconds = 0.0  # time spent computing masks, summed over every step and row
-        self.steps = 0
-
-    def continues(self, previous: torch.Tensor | None, input_ids: torch.Tensor) -> bool:
-        """Whether input_ids are the previous step's, one token longer in every row (else a new call has begun)."""
-        return (previous is not None and len(self.matchers) == input_ids.shape[0] == previous.shape[0]
-                and input_ids.shape[1] == previous.shape[1] + 1 and torch.equal(input_ids[:, :-1], previous))
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        """Consume each row's previous token, then set to -inf every token its grammar does not allow next."""
-        started = time.perf_counter()
-        previous, self.previous = self.previous, input_ids
-        if not self.continues(previous, input_ids):  # a new generate call: fresh matchers
-            self.matchers = [LLMatcher(self.tokenizer, self.grammar) for _ in range(input_ids.shape[0])]
-        else:
-            for matcher, token in zip(self.matchers, input_ids[:, -1].tolist()):
-                if not matcher.is_stopped():  # a finished row is fed pad tokens: they are not its text
-                    matcher.consume_token(token)
-        allowed = torch.zeros(scores.shape, dtype=torch.bool)  # columns past the tokenizer's vocabulary stay forbidden
-        for row, matcher in enumerate(self.matchers):
-            if matcher.is_error():
-                raise RuntimeError(f"llguidance rejected row {row}'s token: {one_line(matcher.get_error())}. "
-                                   "Put this processor last in logits_processor, and use greedy search or sampling, "
-                                   "not beam search.")
-            if matcher.is_stopped():
-                allowed[row, self.eos_token_id] = True  # the JSON is complete: only EOS, until the batch ends
-            else:
-                bias = torch.frombuffer(bytearray(matcher.compute_logit_bias()), dtype=torch.uint8)
-                allowed[row, : len(bias)] = bias[: scores.shape[1]] > 0
-        self.mask_seconds += time.perf_counter() - started
-        self.steps += 1
-        return scores.masked_fill(~allowed.to(scores.device), float("-inf"))
 
 
 def fenced_json(text: str) -> str:

@@ -197,6 +197,9 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                  "messages": [{"role": "user", "content": "Hello!"}], "model_name": str(tiny_llama),
                  "questions": ["Hello! How are you today?", "Tell me a joke."]}
 
+    def without_timings(answer):  # seconds measured by the answer differ from call to call
+        return tuple(part for part in answer if not isinstance(part, float)) if isinstance(answer, tuple) else answer
+
     def state(tokenizer) -> tuple:
         return (tokenizer.pad_token, tokenizer.padding_side, tokenizer.add_bos_token, len(tokenizer),
                 model.generation_config.to_json_string(), sum(p.sum().item() for p in model.parameters()))
@@ -214,7 +217,7 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                     assert tokenizer is without and "pad" in str(error), error
                     continue
                 assert state(tokenizer) == before, f"{exercise.function} changed its arguments"
-                first, second = (a["input_ids"] if isinstance(a, Mapping) else a for a in answers)
+                first, second = (a["input_ids"] if isinstance(a, Mapping) else without_timings(a) for a in answers)
                 if isinstance(first, torch.nn.Module):  # a loaded model: the same kind, with the same weights
                     assert type(first) is type(second) and str(first.state_dict()) == str(second.state_dict())
                 else:

@@ -1,12 +1,30 @@
-"""The JSON-schema logits processor (helpers/structured.py): valid output on any model, one-line errors."""
+"""The JSON-schema logits processor as notebook 08 writes it (run from its cell alone, as a learner's copy would be) and
+helpers/structured.py's plumbing: valid output on any model, one-line errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, ByT5Tokenizer
 
-from helpers.structured import JSONSchemaLogitsProcessor, fenced_json, json_schema_grammar, json_validity, ll_tokenizer
+from helpers.structured import fenced_json, json_schema_grammar, json_validity, ll_tokenizer
+
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "08_constrained_output.ipynb"
+
+
+def defined_in_notebook(notebook: Path, name: str) -> object:
+    """The class a notebook's cell defines under name, from that cell run on its own."""
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if f"class {name}(" in cell.source]
+    assert len(cells) == 1, f"{notebook.name} should define {name} in one cell, not {len(cells)}"
+    namespace: dict[str, object] = {}
+    exec(compile(cells[0].source, str(notebook), "exec"), namespace)
+    return namespace[name]
+
+
+JSONSchemaLogitsProcessor = defined_in_notebook(NOTEBOOK, "JSONSchemaLogitsProcessor")
 
 # Compact separators and bounded values: a random model's JSON then closes well within 60 tokens.
 SMALL = {

@@ -1,12 +1,69 @@
-"""Lesson 07's predict-then-run question (the lesson has no coding exercise)."""
+"""Lesson 07's exercise (counting the tokens a batch generated, checked) and predict-then-run question."""
 
 from __future__ import annotations
 
+import time
+from numbers import Integral, Real
 from typing import Any
 
 import torch
 
-from helpers.exercises import Prediction
+from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
+from helpers.generation import greedy, with_pad_token
+
+# One question with a short answer, one with a long one: the short row ends early and is padded while the other runs on.
+SPEED_QUESTIONS = ["What is 2 + 2? Answer with the number only.", "Tell me a long story about a dragon who learns to fly."]
+
+
+def speed_prompts(tokenizer) -> list[str]:
+    """The questions as prompt texts, in the model's chat template where it has one."""
+    if not tokenizer.chat_template:
+        return list(SPEED_QUESTIONS)
+    return [tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True, tokenize=False)
+            for question in SPEED_QUESTIONS]
+
+
+def generated_counts(model, tokenizer, prompts: list[str]) -> list[tuple[int, bool]]:
+    """For each prompt of the left-padded greedy batch: how many tokens generate produced (its EOS included), and
+    whether it ended with EOS."""
+    eos = model.generation_config.eos_token_id
+    eos = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
+    counts = []
+    for row in greedy(model, tokenizer, prompts, max_new_tokens=24).tolist():
+        ends = [i for i, token in enumerate(row) if token in eos]
+        counts.append((ends[0] + 1, True) if ends else (len(row), False))
+    return counts
+
+
+def check_generation_speed(call: Runner, model, tokenizer) -> str:
+    """The count is the tokens the model generated (with or without each row's EOS), and the seconds are the call's."""
+    tokenizer = with_pad_token(tokenizer, "left")
+    prompts = speed_prompts(tokenizer)
+    started = time.perf_counter()
+    result = call(model, tokenizer, prompts)
+    elapsed = time.perf_counter() - started
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise Fail(f"{call.name} returned {kind_of(result)}; it should return two numbers: (tokens, seconds).")
+    tokens, seconds = (value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value for value in result)
+    if not isinstance(tokens, Integral) or not isinstance(seconds, Real):
+        raise Fail(f"{call.name} returned ({kind_of(tokens)}, {kind_of(seconds)}); it should return (a whole number, seconds).")
+    counts, ended = zip(*generated_counts(model, tokenizer, prompts), strict=True)
+    if tokens not in (sum(counts), sum(counts) - sum(ended)):
+        raise Fail(f"your count is {tokens}, but the model generated {sum(counts)} tokens for these {len(prompts)} "
+                   f"prompts ({' and '.join(map(str, counts))}, each row's EOS included): your tokens per second would "
+                   f"be {tokens / sum(counts):.1f} times the truth.")
+    if not 0 < seconds <= elapsed:
+        raise Fail(f"your seconds are {seconds!r}, but the whole call of {call.name} took {elapsed:.2f} s.")
+    return ("a batch's output also holds the prompts and, after a row ends, padding until the longest row ends: neither "
+            "was generated, so tokens per second must not count them.")
+
+
+EXERCISES = [
+    Exercise("generation_speed", check_generation_speed, fix="!= tokenizer.pad_token_id", hints=(
+        "print the output of generate, row by row: which of its tokens did the model produce in this call?",
+        "keep only the new columns, output[:, batch['input_ids'].shape[1]:], and count the tokens in them that are not "
+        "tokenizer.pad_token_id.")),
+]
 
 
 def roofline_in_bfloat16(model, tokenizer) -> tuple[Any, str]:
