@@ -172,7 +172,7 @@ def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any
         "token id beyond the embeddings",
         f"{named_text} {verb} outside the model's embedding rows, 0 to {rows - 1}{added}: {'; '.join(effects)}.",
         "model.resize_token_embeddings(len(tokenizer)) after adding tokens, or reuse a token the model has (tokenizer.pad_token = tokenizer.eos_token).",
-        "notebook 05, 'A model without a pad token'")]
+        "notebook 06, 'A model without a pad token'")]
 
 
 def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
@@ -203,45 +203,45 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
         if right:
             findings.append(Finding(
                 "right padding", "a decoder-only model continues from the last position, which is padding in the short rows, so their outputs change.",
-                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 05, 'Wrong: padding on the right'"))
+                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 06, 'Wrong: padding on the right'"))
         if getattr(tokenizer, "pad_token", "") is None:
             findings.append(Finding(
                 "no pad token", "the tokenizer has no pad token, so a batch cannot be padded (and generate warns on every call).",
-                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 05, 'A model without a pad token'"))
+                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 06, 'A model without a pad token'"))
         if padded and not mask_passed and pad & eos:
             findings.append(Finding(
                 "no attention mask", "the pad token is also EOS, so generate cannot tell padding from text and attends to the padding.",
-                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 05, 'Wrong: no attention mask'"))
+                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 06, 'Wrong: no attention mask'"))
         dtype = getattr(model, "dtype", torch.float32)
         quantized = getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False)
         if padded and (dtype in (torch.float16, torch.bfloat16) or quantized):
             precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
             findings.append(Finding(
                 "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
-                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 05, 'Batched and single outputs in low precision'",
+                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 06, 'Batched and single outputs in low precision'",
                 NOTE))  # batching in 16 bits is normal: it only matters where rows must equal unbatched runs
     max_new, new_set = _setting(model, kwargs, "max_new_tokens")
     max_length, length_set = _setting(model, kwargs, "max_length")
     if max_new is None and max_length is None:
         findings.append(Finding(
             "no length limit", "with no max_new_tokens or max_length in the call or the model's generation config, generate stops after 20 new tokens, often mid-sentence.",
-            "pass max_new_tokens=N.", "notebook 04, 'The default limit: 20 new tokens'"))
+            "pass max_new_tokens=N.", "notebook 05, 'The default limit: 20 new tokens'"))
     elif max_new is None and length_set and max_length - prompt_length < USEFUL_ANSWER:
         room = max_length - prompt_length
         findings.append(Finding(
             "max_length counts the prompt", f"max_length={max_length} includes the {prompt_length}-token prompt, leaving {max(room, 0)} new tokens.",
-            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 04, '`max_length` counts the prompt, `max_new_tokens` does not'"))
+            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 05, '`max_length` counts the prompt, `max_new_tokens` does not'"))
     do_sample, _ = _setting(model, kwargs, "do_sample")
     given = [name for name in SAMPLING_ONLY if name in kwargs and kwargs[name] is not None]
     if not do_sample and given:
         findings.append(Finding(
             "sampling settings without sampling", f"{', '.join(given)} only act when sampling, and do_sample is off: the output is greedy.",
-            "pass do_sample=True, or drop the sampling settings.", "notebook 03, 'How each setting reshapes the distribution'"))
+            "pass do_sample=True, or drop the sampling settings.", "notebook 04, 'How each setting reshapes the distribution'"))
     stop_strings, _ = _setting(model, kwargs, "stop_strings")
     if stop_strings and kwargs.get("tokenizer") is None:
         findings.append(Finding(
             "stop_strings without tokenizer", "generate needs the tokenizer to find stop strings in tokens, and raises without it.",
-            "pass tokenizer=tokenizer to generate.", "notebook 04, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
+            "pass tokenizer=tokenizer to generate.", "notebook 05, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
     if ids is not None:
         findings += _template_findings(tokenizer, ids, mask, pad)
     return findings
@@ -264,18 +264,18 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
         findings.append(Finding(
             "raw prompt to an instruct model",
             "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering (right for text completion).",
-            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 06, 'Raw prompt against the template'",
+            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 07, 'Raw prompt against the template'",
             NOTE))  # a note, not an error: text completion is sometimes what the learner means
     bos = getattr(tokenizer, "bos_token_id", None)
     if bos is not None and any(len(row) > 1 and row[0] == bos and row[1] == bos for row in rows):
         findings.append(Finding(
             "double BOS", "the prompt starts with two BOS tokens: a template rendered with tokenize=False was tokenized again with special tokens.",
-            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 06, 'Pitfall: the double BOS token'"))
+            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 07, 'Pitfall: the double BOS token'"))
     if system is not None and any(_forged_system_turn(tokenizer.decode(row, skip_special_tokens=False), *system) for row in rows):
         findings.append(Finding(
             "special tokens in user content", "a system turn appears after the conversation started: role markers typed into a message became real special tokens.",
             "strip the special-token strings from user content before applying the template (helpers.generation.strip_special_tokens).",
-            "notebook 06, 'Pitfall: special tokens injected through user text'"))
+            "notebook 07, 'Pitfall: special tokens injected through user text'"))
     return findings
 
 
@@ -305,7 +305,7 @@ def watch(model, tokenizer, reproducible: bool = False) -> Iterator[list[Finding
         if reproducible and sampling and not seeded["since_last_sample"]:
             findings.append(Finding(
                 "sampling without a seed", "do_sample=True draws from torch's random generator; without a seed each run gives other text.",
-                "call transformers.set_seed(123) right before generate.", "notebook 03, 'Sampling, made reproducible'"))
+                "call transformers.set_seed(123) right before generate.", "notebook 04, 'Sampling, made reproducible'"))
         if sampling:
             seeded["since_last_sample"] = False
         for finding in findings:

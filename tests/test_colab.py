@@ -45,7 +45,7 @@ def test_notebook_opened_alone_runs_through_the_colab_path(tmp_path):
     run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", "colab-like"])
     alone = tmp_path / "alone"
     alone.mkdir()
-    notebook = ROOT / "notebooks" / "02_how_generation_works.ipynb"
+    notebook = ROOT / "notebooks" / "03_how_generation_works.ipynb"
     (alone / notebook.name).write_bytes(notebook.read_bytes())
     from helpers.models import cache_dir, resolve_model
 

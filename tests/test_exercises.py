@@ -69,7 +69,7 @@ def test_hints_go_from_a_nudge_to_the_api_and_refuse_other_levels():
 
 
 def test_a_changed_function_is_checked_not_called_unattempted(default_model):
-    exercise = bound("02", 0, default_model)
+    exercise = bound("03", 0, default_model)
     edited = defined(exercise.starting_code.replace("logits[0, 0]", "logits[0, 1]"), exercise.function)
     assert exercise.check(edited).text.startswith("Not yet: ")
 
@@ -99,7 +99,7 @@ def test_notebooks_store_each_checks_verdict(lesson):
 
 
 def test_malformed_answers_are_reported_in_one_line(default_model):
-    exercise = bound("02", 0, default_model)
+    exercise = bound("03", 0, default_model)
     stop = threading.Event()
 
     def raises(model, tokenizer, prompt):
@@ -164,7 +164,7 @@ def test_every_lesson_module_has_the_code_files_of_its_exercises():
 
 def test_time_limit_survives_an_answer_that_catches_every_exception(default_model):
     """An answer that loops inside `try: ... except Exception: pass` is still stopped (TimeLimit is no Exception)."""
-    exercise = bound("02", 0, default_model)
+    exercise = bound("03", 0, default_model)
     stop = threading.Event()
 
     def stubborn(model, tokenizer, prompt):
@@ -195,7 +195,8 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
     with_pad.pad_token = with_pad.eos_token
     arguments = {"model": model, "prompt": "I am", "prompts": ["I am", "A list of colors: red"], "steps": 3, "seed": 1,
                  "messages": [{"role": "user", "content": "Hello!"}], "model_name": str(tiny_llama),
-                 "questions": ["Hello! How are you today?", "Tell me a joke."]}
+                 "questions": ["Hello! How are you today?", "Tell me a joke."], "ids": [5, 6, 7, 8],
+                 "sample": "I am a cat. The cat sat on the mat.", "words": 10}
 
     def without_timings(answer):  # seconds measured by the answer differ from call to call
         return tuple(part for part in answer if not isinstance(part, float)) if isinstance(answer, tuple) else answer

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import pack  # noqa: E402  (scripts/pack.py)
 
-NOTEBOOK = "02_how_generation_works.ipynb"  # one of the two shortest, and its outputs are all deterministic
+NOTEBOOK = "03_how_generation_works.ipynb"  # one of the two shortest, and its outputs are all deterministic
 DEAD_PROXY = "http://127.0.0.1:9"
 
 

@@ -1,6 +1,6 @@
-"""Self-checking exercises: `q1, q2 = exercises_for("02", model, tokenizer)`, then `q1.check(answer)`, `q1.hint(1)`
+"""Self-checking exercises: `q1, q2 = exercises_for("03", model, tokenizer)`, then `q1.check(answer)`, `q1.hint(1)`
 (a nudge), `q1.hint(2)` (the API to use), `q1.solution()`; and predict-then-run questions,
-`p1, = predictions_for("02", model, tokenizer)`, then `p1.check(prediction)`.
+`p1, = predictions_for("03", model, tokenizer)`, then `p1.check(prediction)`.
 
 A lesson's exercises are a module of this package, `lesson_NN.py` (each exercise's check and hints, each prediction's
 question and experiment), and each exercise's code is a pair of files, `data/exercises/NN/start/FUNCTION.py` and

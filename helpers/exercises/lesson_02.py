@@ -2,84 +2,94 @@
 
 from __future__ import annotations
 
+import os
+from numbers import Integral
 from typing import Any
 
-import torch
+from helpers import DATA_DIR
+from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_id, token_ids
-from helpers.generation import greedy
-
-
-def check_next_token_id(call: Runner, model, tokenizer) -> str:
-    """The answer returns the argmax of the last position's logits, for several prompts."""
-    for prompt in PROMPTS:
-        got = token_id(call(model, tokenizer, prompt), call.name)
-        with torch.no_grad():
-            logits = model(**tokenizer(prompt, return_tensors="pt").to(model.device)).logits[0]
-        best = logits.argmax(-1).tolist()
-        if got != best[-1]:
-            if got in best[:-1]:
-                raise Fail(f"for {prompt!r} you returned the model's best guess at position {best.index(got)} of "
-                           f"{len(best)}, which is not the token that comes after the prompt.")
-            raise Fail(f"after {prompt!r} greedy decoding picks {shown(tokenizer, best[-1])}; you returned "
-                       f"{shown(tokenizer, got)}.")
-    return "the last position's scores predict the token after the prompt, and argmax picks the most likely one."
+REPLACEMENT = "\ufffd"  # what decode gives for bytes that are not a whole UTF-8 character
 
 
-def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
-    """The answer's hand-written loop gives the same tokens as greedy generate."""
-    for prompt in PROMPTS:
-        got = token_ids(call(model, tokenizer, prompt, 6), call.name)
-        want = greedy(model, tokenizer, [prompt], max_new_tokens=6)[0].tolist()
-        if got[: len(want)] != want or len(got) != 6:
-            if len(set(got)) == 1 and len(set(want)) > 1:
-                raise Fail(f"every step chose {shown(tokenizer, got[0])}, where greedy generate gives "
-                           f"{shown(tokenizer, want)}.")
-            raise Fail(f"for {prompt!r} your loop gave {shown(tokenizer, got)}, greedy generate gives "
-                       f"{shown(tokenizer, want)} ({len(got)} tokens, expected 6).")
-    return "your loop picks the argmax, appends it and runs again: exactly what greedy generate does."
+def samples() -> dict[str, str]:
+    """The lesson's six sentences, joined, in English and in Arabic."""
+    pairs = [line.split("\t") for line in (DATA_DIR / "english_arabic.tsv").read_text(encoding="utf-8").splitlines()]
+    return {"English": " ".join(english for english, _ in pairs), "Arabic": " ".join(arabic for _, arabic in pairs)}
 
 
-def check_only_new_tokens(call: Runner, model, tokenizer) -> str:
-    """The answer returns generate's new tokens without the prompt."""
-    for prompt in PROMPTS:
-        got = token_ids(call(model, tokenizer, prompt), call.name)
-        prompt_ids = tokenizer(prompt)["input_ids"]
-        want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
-        if got == prompt_ids + want:
-            raise Fail(f"your ids begin with the prompt's {len(prompt_ids)} tokens, and only then come the 8 new ones.")
-        if got != want:
-            raise Fail(f"for {prompt!r} the 8 new greedy tokens are {shown(tokenizer, want)}, "
-                       f"you returned {shown(tokenizer, got)}.")
-    return "generate returns the prompt followed by the new tokens, and slicing at the prompt's length keeps the new ones."
+def check_new_text_pieces(call: Runner, model, tokenizer) -> str:
+    """One piece per id; printed in order, after each id they show the text that is complete by then, never more."""
+    for language, text in samples().items():
+        ids = tokenizer(text.split(".")[0], add_special_tokens=False)["input_ids"]
+        pieces = call(tokenizer, ids)
+        if not (isinstance(pieces, list) and all(isinstance(piece, str) for piece in pieces)):
+            raise Fail(f"{call.name} returned {kind_of(pieces)}; it should return a list of strings, one per id.")
+        if len(pieces) != len(ids):
+            raise Fail(f"for {len(ids)} ids you returned {len(pieces)} pieces; there should be one per id, \"\" when "
+                       "there is nothing to print yet.")
+        whole = tokenizer.decode(ids)
+        if "".join(pieces) != whole:
+            broken = "".join(pieces).count(REPLACEMENT)
+            raise Fail(f"printed one after the other, your pieces show {''.join(pieces)!r} for the {language} "
+                       f"sentence {whole!r}" + (f", with {broken} broken characters (\\ufffd)." if broken else "."))
+        for end in range(1, len(ids) + 1):
+            shown = "".join(pieces[:end])
+            ready = os.path.commonprefix([tokenizer.decode(ids[:end]), whole])  # what these ids already fix
+            if not whole.startswith(shown) or len(shown) < len(ready):
+                raise Fail(f"in the {language} sentence, once id {end} of {len(ids)} has arrived your pieces have "
+                           f"printed {shown!r}, where {ready!r} is complete and could be shown.")
+    return ("decoding every id so far, and holding back a character that is not complete yet, prints each character as "
+            "soon as all its bytes have arrived (TextStreamer waits longer: it also holds symbols back until a space).")
+
+
+def check_token_budget(call: Runner, model, tokenizer) -> str:
+    """The budget covers the words at the sample's own tokens-per-word rate, with at most half as much again."""
+    for language, sample in samples().items():
+        rate = len(tokenizer(sample, add_special_tokens=False)["input_ids"]) / len(sample.split())
+        for words in (20, 50):
+            budget = call(tokenizer, sample, words)
+            if not isinstance(budget, Integral) or isinstance(budget, bool):
+                raise Fail(f"{call.name} returned {kind_of(budget)}; max_new_tokens takes a whole number.")
+            need = rate * words
+            if budget < need:
+                raise Fail(f"for {words} words like the {language} sample your budget is {budget} tokens, but at that "
+                           f"sample's rate {words} words take about {need:.0f} tokens: the reply would stop after "
+                           f"about {budget / rate:.0f} words.")
+            if budget > 1.5 * need + 1:
+                raise Fail(f"for {words} words like the {language} sample your budget is {budget} tokens, more than "
+                           f"half as much again as the {need:.0f} tokens they take at that sample's rate.")
+    return "a token budget depends on the language: measured on a sample, an Arabic word costs this tokenizer several tokens."
 
 
 EXERCISES = [
-    Exercise("next_token_id", check_next_token_id, fix="logits[0, -1]", hints=(
-        "logits has one row of scores for each position of the prompt. Which position's row is about the token after it?",
-        "take the last position's row: logits[0, -1].argmax().item().")),
-    Exercise("greedy_tokens", check_greedy_tokens, fix="torch.cat", hints=(
-        "print ids inside the loop: does the model ever see the token it just chose?",
-        "append the chosen id before the next step: ids = torch.cat([ids, next_id.view(1, 1)], dim=1).")),
-    Exercise("only_new_tokens", check_only_new_tokens, fix="shape[1]:", hints=(
-        "compare the first ids of generate's output with inputs['input_ids'].",
-        "slice the output at the prompt's length: output[0, inputs['input_ids'].shape[1]:].")),
+    Exercise("new_text_pieces", check_new_text_pieces, fix="ids[:", hints=(
+        "decode an Arabic token that shows a broken character on its own, then together with the id after it: what changes?",
+        "at each step decode all the ids so far, tokenizer.decode(ids[:end]), print only the part you have not printed, "
+        "and hold back a trailing '\\ufffd' (str.rstrip).")),
+    Exercise("token_budget", check_token_budget, fix="len(sample.split())", hints=(
+        "compare the rule of thumb with the lesson's table: how many tokens does a word of each language take here?",
+        "measure the sample: its tokens, len(tokenizer(sample, add_special_tokens=False)['input_ids']), divided by its "
+        "words, len(sample.split()); multiply by the words asked for, and leave a little room.")),
 ]
 
+GREETING = "أهلا"  # "hello"; its first letter, alef with hamza, is one of the letters this tokenizer splits
 
-def rows_of_scores(model, tokenizer) -> tuple[Any, str]:
-    """Whether logits hold one row per prompt token or one row for the whole prompt."""
-    inputs = tokenizer("The capital of France is", return_tensors="pt").to(model.device)
-    with torch.no_grad():
-        rows = model(**inputs).logits.shape[1]
-    tokens = inputs["input_ids"].shape[1]
-    outcome = "one per prompt token" if rows == tokens else "one for the whole prompt"
-    return outcome, (f"For a prompt of {tokens} tokens the logits have {rows} rows: row i scores the token that would "
-                     "follow position i, so only the last row is about the token after the prompt.")
+
+def greeting_one_token_at_a_time(model, tokenizer) -> tuple[Any, str]:
+    """Whether decoding the greeting's tokens one at a time and joining the pieces gives the greeting back."""
+    ids = tokenizer(GREETING, add_special_tokens=False)["input_ids"]
+    pieces = [tokenizer.decode([token]) for token in ids]
+    same = "".join(pieces) == GREETING
+    return same, (f"{GREETING!r} has {len(GREETING)} letters, {len(GREETING.encode('utf-8'))} UTF-8 bytes and "
+                  f"{len(ids)} tokens, decoded alone as {pieces}. "
+                  + ("Every token boundary fell between two letters here." if same else
+                     "A token boundary falls inside a letter: each half is not a character on its own, and decodes "
+                     "to \\ufffd. The section below shows it on a whole sentence."))
 
 
 PREDICTIONS = [
-    Prediction("Predict: for a prompt of several tokens, does model(**inputs).logits hold 'one per prompt token' row "
-               "of next-token scores, or 'one for the whole prompt'? Answer with one of those two strings.",
-               rows_of_scores),
+    Prediction(f"Predict: the Arabic greeting {GREETING!r} ('hello') is encoded, then each of its tokens is decoded on "
+               "its own and the pieces are joined. Do you get the greeting back? Answer True or False.",
+               greeting_one_token_at_a_time),
 ]

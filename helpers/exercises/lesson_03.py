@@ -5,69 +5,81 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from transformers import set_seed
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids
-
-
-def check_seeded_sample(call: Runner, model, tokenizer) -> str:
-    """The same seed gives the same sample; different seeds give different samples."""
-    first, again = (token_ids(call(model, tokenizer, PROMPTS[0], 123), call.name) for _ in range(2))
-    if first != again:
-        raise Fail("two calls with seed 123 gave different tokens.")
-    samples = {(prompt, seed): token_ids(call(model, tokenizer, prompt, seed), call.name)
-               for prompt in PROMPTS for seed in (123, 7)}
-    if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
-        raise Fail("seeds 123 and 7 gave the same tokens: the seed changes nothing.")
-    return "set_seed fixes torch's random number generator, so the same seed draws the same tokens."
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_id, token_ids
+from helpers.generation import greedy
 
 
-def check_sample_top_5(call: Runner, model, tokenizer) -> str:
-    """Every sampled token is among the model's 5 most likely at its step, and the seed still matters."""
-    tolerance = 1e-4 if model.dtype == torch.float32 else 0.25  # the check's forward pass vs generate's cached one
-    samples = {}
+def check_next_token_id(call: Runner, model, tokenizer) -> str:
+    """The answer returns the argmax of the last position's logits, for several prompts."""
     for prompt in PROMPTS:
+        got = token_id(call(model, tokenizer, prompt), call.name)
+        with torch.no_grad():
+            logits = model(**tokenizer(prompt, return_tensors="pt").to(model.device)).logits[0]
+        best = logits.argmax(-1).tolist()
+        if got != best[-1]:
+            if got in best[:-1]:
+                raise Fail(f"for {prompt!r} you returned the model's best guess at position {best.index(got)} of "
+                           f"{len(best)}, which is not the token that comes after the prompt.")
+            raise Fail(f"after {prompt!r} greedy decoding picks {shown(tokenizer, best[-1])}; you returned "
+                       f"{shown(tokenizer, got)}.")
+    return "the last position's scores predict the token after the prompt, and argmax picks the most likely one."
+
+
+def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
+    """The answer's hand-written loop gives the same tokens as greedy generate."""
+    for prompt in PROMPTS:
+        got = token_ids(call(model, tokenizer, prompt, 6), call.name)
+        want = greedy(model, tokenizer, [prompt], max_new_tokens=6)[0].tolist()
+        if got[: len(want)] != want or len(got) != 6:
+            if len(set(got)) == 1 and len(set(want)) > 1:
+                raise Fail(f"every step chose {shown(tokenizer, got[0])}, where greedy generate gives "
+                           f"{shown(tokenizer, want)}.")
+            raise Fail(f"for {prompt!r} your loop gave {shown(tokenizer, got)}, greedy generate gives "
+                       f"{shown(tokenizer, want)} ({len(got)} tokens, expected 6).")
+    return "your loop picks the argmax, appends it and runs again: exactly what greedy generate does."
+
+
+def check_only_new_tokens(call: Runner, model, tokenizer) -> str:
+    """The answer returns generate's new tokens without the prompt."""
+    for prompt in PROMPTS:
+        got = token_ids(call(model, tokenizer, prompt), call.name)
         prompt_ids = tokenizer(prompt)["input_ids"]
-        for seed in (123, 7):
-            new = samples[prompt, seed] = token_ids(call(model, tokenizer, prompt, seed), call.name)
-            if len(new) > 8:
-                raise Fail(f"{call.name} returned {len(new)} ids for 8 new tokens.")
-            with torch.no_grad():
-                logits = model(input_ids=torch.tensor([prompt_ids + new], device=model.device)).logits[0].float()
-            for step, token in enumerate(new):
-                scores = logits[len(prompt_ids) + step - 1]
-                rank = int((scores > scores[token] + tolerance).sum())
-                if rank >= 5:
-                    raise Fail(f"after {tokenizer.decode(prompt_ids + new[:step])!r} your sample picked "
-                               f"{shown(tokenizer, token)}, number {rank + 1} in the model's ranking, outside its top 5.")
-    if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
-        raise Fail("seeds 123 and 7 gave the same tokens: your function does not sample.")
-    return "top_k=5 removes all but the 5 most likely tokens before each draw, and the draw still depends on the seed."
+        want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
+        if got == prompt_ids + want:
+            raise Fail(f"your ids begin with the prompt's {len(prompt_ids)} tokens, and only then come the 8 new ones.")
+        if got != want:
+            raise Fail(f"for {prompt!r} the 8 new greedy tokens are {shown(tokenizer, want)}, "
+                       f"you returned {shown(tokenizer, got)}.")
+    return "generate returns the prompt followed by the new tokens, and slicing at the prompt's length keeps the new ones."
 
 
 EXERCISES = [
-    Exercise("seeded_sample", check_seeded_sample, fix="set_seed", hints=(
-        "sampling draws from torch's random number generator. What decides where that generator starts?",
-        "call transformers.set_seed(seed) right before generate.")),
-    Exercise("sample_top_5", check_sample_top_5, fix="top_k=5", hints=(
-        "do_sample=True alone draws from transformers' default of the 50 most likely tokens (the lesson's 'Sampling, made "
-        "reproducible').",
-        "pass top_k=5 to generate.")),
+    Exercise("next_token_id", check_next_token_id, fix="logits[0, -1]", hints=(
+        "logits has one row of scores for each position of the prompt. Which position's row is about the token after it?",
+        "take the last position's row: logits[0, -1].argmax().item().")),
+    Exercise("greedy_tokens", check_greedy_tokens, fix="torch.cat", hints=(
+        "print ids inside the loop: does the model ever see the token it just chose?",
+        "append the chosen id before the next step: ids = torch.cat([ids, next_id.view(1, 1)], dim=1).")),
+    Exercise("only_new_tokens", check_only_new_tokens, fix="shape[1]:", hints=(
+        "compare the first ids of generate's output with inputs['input_ids'].",
+        "slice the output at the prompt's length: output[0, inputs['input_ids'].shape[1]:].")),
 ]
 
 
-def top_1_sampling(model, tokenizer) -> tuple[Any, str]:
-    """Whether sampling with top_k=1 gives greedy decoding's tokens."""
-    inputs = tokenizer(PROMPTS[1], return_tensors="pt").to(model.device)
-    set_seed(7)
-    sampled = model.generate(**inputs, do_sample=True, top_k=1, max_new_tokens=12)[0]
-    greedy = model.generate(**inputs, do_sample=False, max_new_tokens=12)[0]
-    same = sampled.tolist() == greedy.tolist()
-    return same, ("top_k=1 keeps only the most likely token before each draw, so the draw has one candidate: the one "
-                  "greedy decoding takes. Sampling is only as random as the tokens it keeps.")
+def rows_of_scores(model, tokenizer) -> tuple[Any, str]:
+    """Whether logits hold one row per prompt token or one row for the whole prompt."""
+    inputs = tokenizer("The capital of France is", return_tensors="pt").to(model.device)
+    with torch.no_grad():
+        rows = model(**inputs).logits.shape[1]
+    tokens = inputs["input_ids"].shape[1]
+    outcome = "one per prompt token" if rows == tokens else "one for the whole prompt"
+    return outcome, (f"For a prompt of {tokens} tokens the logits have {rows} rows: row i scores the token that would "
+                     "follow position i, so only the last row is about the token after the prompt.")
 
 
 PREDICTIONS = [
-    Prediction("Predict: with do_sample=True and top_k=1, will 12 sampled tokens equal greedy decoding's 12? "
-               "Answer True or False.", top_1_sampling),
+    Prediction("Predict: for a prompt of several tokens, does model(**inputs).logits hold 'one per prompt token' row "
+               "of next-token scores, or 'one for the whole prompt'? Answer with one of those two strings.",
+               rows_of_scores),
 ]

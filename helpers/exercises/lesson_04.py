@@ -4,72 +4,70 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, text, token_ids
-from helpers.generation import greedy
+import torch
+from transformers import set_seed
 
-SENTENCE_PROMPTS = ["The capital of France is", "The best way to learn a new language is"]
-CONVERSATION = [{"role": "user", "content": "What is the capital of France?"}]
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids
 
 
-def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
-    """Exactly 12 new tokens for every prompt, including a chat prompt whose answer ends early with EOS."""
-    prompts = list(PROMPTS)
-    if tokenizer.chat_template:
-        prompts.append(tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, tokenize=False))
-    for prompt in prompts:
-        got = token_ids(call(model, tokenizer, prompt), call.name)
+def check_seeded_sample(call: Runner, model, tokenizer) -> str:
+    """The same seed gives the same sample; different seeds give different samples."""
+    first, again = (token_ids(call(model, tokenizer, PROMPTS[0], 123), call.name) for _ in range(2))
+    if first != again:
+        raise Fail("two calls with seed 123 gave different tokens.")
+    samples = {(prompt, seed): token_ids(call(model, tokenizer, prompt, seed), call.name)
+               for prompt in PROMPTS for seed in (123, 7)}
+    if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
+        raise Fail("seeds 123 and 7 gave the same tokens: the seed changes nothing.")
+    return "set_seed fixes torch's random number generator, so the same seed draws the same tokens."
+
+
+def check_sample_top_5(call: Runner, model, tokenizer) -> str:
+    """Every sampled token is among the model's 5 most likely at its step, and the seed still matters."""
+    tolerance = 1e-4 if model.dtype == torch.float32 else 0.25  # the check's forward pass vs generate's cached one
+    samples = {}
+    for prompt in PROMPTS:
         prompt_ids = tokenizer(prompt)["input_ids"]
-        if len(got) == 12:
-            continue
-        if len(got) == 12 - len(prompt_ids):
-            raise Fail(f"for a prompt of {len(prompt_ids)} tokens you got {len(got)} new ones: the longer the prompt, "
-                       "the fewer new tokens.")
-        if got[: len(prompt_ids)] == prompt_ids and len(got) > 12:
-            raise Fail("your ids begin with the prompt's tokens.")
-        if len(got) < 12 and got and got[-1] == tokenizer.eos_token_id:
-            raise Fail(f"for {prompt[-40:]!r} the model ended with EOS after {len(got)} tokens, before the 12th.")
-        raise Fail(f"for {prompt[-40:]!r} you returned {len(got)} new tokens instead of 12.")
-    return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
-
-
-def check_first_sentence(call: Runner, model, tokenizer) -> str:
-    """The answer's text equals greedy generation stopped at the first '.' (within 40 new tokens)."""
-    for prompt in SENTENCE_PROMPTS:
-        got = text(call(model, tokenizer, prompt), call.name, " (decode the new tokens)")
-        ids = greedy(model, tokenizer, [prompt], max_new_tokens=40, stop_strings=["."], tokenizer=tokenizer)[0]
-        want = tokenizer.decode(ids, skip_special_tokens=True)
-        if got == want:
-            continue
-        if got.startswith(prompt):
-            raise Fail("your text begins with the prompt.")
-        if got.startswith(want):
-            raise Fail(f"your text runs on past {want!r}: generation did not stop at the first '.'.")
-        raise Fail(f"for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.")
-    return "stop_strings ends generation at the text '.', and tokenizer= lets generate see text in the token ids."
+        for seed in (123, 7):
+            new = samples[prompt, seed] = token_ids(call(model, tokenizer, prompt, seed), call.name)
+            if len(new) > 8:
+                raise Fail(f"{call.name} returned {len(new)} ids for 8 new tokens.")
+            with torch.no_grad():
+                logits = model(input_ids=torch.tensor([prompt_ids + new], device=model.device)).logits[0].float()
+            for step, token in enumerate(new):
+                scores = logits[len(prompt_ids) + step - 1]
+                rank = int((scores > scores[token] + tolerance).sum())
+                if rank >= 5:
+                    raise Fail(f"after {tokenizer.decode(prompt_ids + new[:step])!r} your sample picked "
+                               f"{shown(tokenizer, token)}, number {rank + 1} in the model's ranking, outside its top 5.")
+    if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
+        raise Fail("seeds 123 and 7 gave the same tokens: your function does not sample.")
+    return "top_k=5 removes all but the 5 most likely tokens before each draw, and the draw still depends on the seed."
 
 
 EXERCISES = [
-    Exercise("twelve_new_tokens", check_twelve_new_tokens, fix="max_new_tokens=12", hints=(
-        "two things cut a generation short here: a limit that counts the prompt, and the model's own EOS token.",
-        "max_new_tokens=12 sets the ceiling on new tokens and min_new_tokens=12 the floor.")),
-    Exercise("first_sentence", check_first_sentence, fix="tokenizer=tokenizer", hints=(
-        "generate can stop at a piece of text, but on its own it only sees token ids. Run the starting code's generate "
-        "call alone: what does it say?",
-        "pass tokenizer=tokenizer along with stop_strings=['.'].")),
+    Exercise("seeded_sample", check_seeded_sample, fix="set_seed", hints=(
+        "sampling draws from torch's random number generator. What decides where that generator starts?",
+        "call transformers.set_seed(seed) right before generate.")),
+    Exercise("sample_top_5", check_sample_top_5, fix="top_k=5", hints=(
+        "do_sample=True alone draws from transformers' default of the 50 most likely tokens (the lesson's 'Sampling, made "
+        "reproducible').",
+        "pass top_k=5 to generate.")),
 ]
 
 
-def new_tokens_under_max_length(model, tokenizer) -> tuple[Any, str]:
-    """How many new tokens max_length=prompt_length + 3 leaves (EOS suppressed)."""
-    inputs = tokenizer(PROMPTS[0], return_tensors="pt").to(model.device)
-    prompt_length = inputs["input_ids"].shape[1]
-    output = model.generate(**inputs, max_length=prompt_length + 3, do_sample=False,
-                            suppress_tokens=[tokenizer.eos_token_id])
-    return output.shape[1] - prompt_length, (
-        f"max_length counts the whole sequence: the {prompt_length} prompt tokens use up all but 3 of it.")
+def top_1_sampling(model, tokenizer) -> tuple[Any, str]:
+    """Whether sampling with top_k=1 gives greedy decoding's tokens."""
+    inputs = tokenizer(PROMPTS[1], return_tensors="pt").to(model.device)
+    set_seed(7)
+    sampled = model.generate(**inputs, do_sample=True, top_k=1, max_new_tokens=12)[0]
+    greedy = model.generate(**inputs, do_sample=False, max_new_tokens=12)[0]
+    same = sampled.tolist() == greedy.tolist()
+    return same, ("top_k=1 keeps only the most likely token before each draw, so the draw has one candidate: the one "
+                  "greedy decoding takes. Sampling is only as random as the tokens it keeps.")
 
 
 PREDICTIONS = [
-    Prediction("Predict: a prompt of prompt_length tokens, max_length=prompt_length + 3, EOS suppressed: how many new "
-               "tokens does generate add? Answer with a number.", new_tokens_under_max_length),
+    Prediction("Predict: with do_sample=True and top_k=1, will 12 sampled tokens equal greedy decoding's 12? "
+               "Answer True or False.", top_1_sampling),
 ]

@@ -1,12 +1,13 @@
-"""The length explorer (lesson 04): max_new_tokens, min_new_tokens and a stop string, and why generation stopped."""
+"""The sampling playground (lesson 04): the next-token distribution under temperature, top-k, top-p and min-p, and a sample."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
-from transformers import StopStringCriteria
+import torch
+from matplotlib.figure import Figure
+from transformers import MinPLogitsWarper, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, set_seed
 
 from helpers.explorers import (
     SLIDER,
@@ -14,98 +15,119 @@ from helpers.explorers import (
     LatestWins,
     Stale,
     explorer_parts,
-    run_or_warn,
+    per_object_cache,
     show,
     show_static,
     stopping,
     warning,
 )
+from helpers.plots import next_token_bars
 
 
-def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int) -> str | None:
-    """What is wrong with the length settings, in one line naming the fix; None when they are usable."""
+def sampling_problem(prompt: str, temperature: float, top_k: int, top_p: float, min_p: float) -> str | None:
+    """What is wrong with the sampling settings, in one line naming the fix; None when they are usable."""
     if not prompt.strip():
-        return "The prompt is empty: type a question or a few words to continue."
-    if max_new_tokens < 1:
-        return f"max_new_tokens must be at least 1: got {max_new_tokens}."
-    if min_new_tokens > max_new_tokens:
-        return (f"min_new_tokens ({min_new_tokens}) is above max_new_tokens ({max_new_tokens}): "
-                "lower it or raise max_new_tokens.")
+        return "The prompt is empty: type a few words to continue."
+    if temperature <= 0:
+        return f"temperature must be above 0: got {temperature} (temperature 0 means greedy decoding, do_sample=False)."
+    if top_k < 0:
+        return f"top-k must be 0 (off) or more: got {top_k}."
+    if not 0 < top_p <= 1:
+        return f"top-p must be above 0 and at most 1: got {top_p} (1 keeps every token)."
+    if not 0 <= min_p <= 1:
+        return f"min-p must be between 0 (off) and 1: got {min_p}."
     return None
 
-@dataclass
-class LengthResult:
-    """Where and why a generation stopped."""
-
-    text: str
-    new_tokens: int
-    max_new_tokens: int
-    reason: str
-    note: str = ""
-
-    def __str__(self) -> str:
-        where = f"stopped after {self.new_tokens} of at most {self.max_new_tokens} new tokens: {self.reason}"
-        return "\n".join([repr(self.text), where] + ([self.note] if self.note else []))
+@per_object_cache
+def prompt_scores(model: Any, tokenizer: Any, prompt: str) -> torch.Tensor:
+    """The model's next-token scores after the prompt (float32, CPU); cached: a slider move costs no forward pass."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    with torch.inference_mode():
+        return model(**inputs).logits[0, -1].float().cpu()
 
 
-def prompt_inputs(tokenizer: Any, prompt: str, chat: bool) -> Any:
-    """The prompt as model inputs: as a user turn of the chat template when chat is set and there is one."""
-    if chat and tokenizer.chat_template:
-        return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
-                                             return_tensors="pt", return_dict=True)
-    return tokenizer(prompt, return_tensors="pt")
+def next_token_distribution(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                            min_p: float = 0.0) -> torch.Tensor:
+    """Next-token probabilities after transformers' own warpers, in generate()'s order (0 / 1.0 switch one off)."""
+    warpers = [TemperatureLogitsWarper(float(temperature)) if temperature != 1.0 else None,
+               TopKLogitsWarper(int(top_k)) if top_k else None,
+               TopPLogitsWarper(float(top_p)) if top_p < 1.0 else None,
+               MinPLogitsWarper(float(min_p)) if min_p else None]
+    processed = scores[None].clone()
+    for warper in filter(None, warpers):
+        processed = warper(None, processed)
+    return torch.softmax(processed[0], dim=-1)
 
 
-def generate_with_reason(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 40, min_new_tokens: int = 0,
-                         stop: str = "", chat: bool = True, stale: Stale | None = None) -> LengthResult:
-    """Greedy generation with these limits, and which of transformers' stopping criteria ended it."""
-    inputs = prompt_inputs(tokenizer, prompt, chat).to(model.device)
-    stops = dict(stop_strings=[stop], tokenizer=tokenizer) if stop else {}
-    output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens,
-                            min_new_tokens=min_new_tokens or None, stopping_criteria=stopping(stale), **stops)
-    new = output[0, inputs["input_ids"].shape[1]:]
-    eos = model.generation_config.eos_token_id
-    eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
-    text = tokenizer.decode(new, skip_special_tokens=True)
-    note = ""
-    if stale and stale():
-        reason = "cancelled by a newer request"
-    elif len(new) and int(new[-1]) in eos_ids:
-        reason = f"EOS (the model produced {tokenizer.decode(new[-1:])!r}, its end-of-sequence token)"
-        if min_new_tokens:
-            note = f"min_new_tokens={min_new_tokens} forbade EOS before new token {min_new_tokens + 1}."
-    elif stop and bool(StopStringCriteria(tokenizer, [stop])(output, None)[0]):
-        reason = f"stop string {stop!r} (at character {text.rfind(stop)} of the new text)"
-        if min_new_tokens > len(new):
-            note = f"min_new_tokens={min_new_tokens} holds back only EOS, not a stop string."
+def sample_continuation(model: Any, tokenizer: Any, prompt: str, seed: int, temperature: float = 1.0, top_k: int = 0,
+                        top_p: float = 1.0, min_p: float = 0.0, max_new_tokens: int = 24,
+                        stale: Stale | None = None) -> str:
+    """A sampled continuation of the prompt with these settings; the same seed gives the same text."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    set_seed(seed)
+    output = model.generate(**inputs, do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p,
+                            min_p=min_p or None, max_new_tokens=max_new_tokens, stopping_criteria=stopping(stale))
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def distribution_view(model: Any, tokenizer: Any, prompt: str, temperature: float, top_k: int, top_p: float,
+                      min_p: float, top: int = 15, chart: Figure | None = None) -> list[Any]:
+    """The playground's redraw: a one-line summary and a chart of the most likely tokens before and after.
+
+    Given the chart of an earlier redraw for the same prompt, only its bars and title change (faster than a new one).
+    """
+    scores = prompt_scores(model, tokenizer, prompt)
+    original, processed = torch.softmax(scores, -1), next_token_distribution(scores, temperature, top_k, top_p, min_p)
+    order = torch.argsort(original, descending=True)[:top]
+    labels = [repr(tokenizer.decode(int(i))) for i in order]
+    kept = int((processed > 0).sum())
+    best = ", ".join(f"{label} {p:.3f}" for label, p in zip(labels[:5], processed[order[:5]].tolist()))
+    title = f"temperature={temperature:g}, top_k={top_k}, top_p={top_p:g}, min_p={min_p:g}"
+    if chart is None or [t.get_text() for t in chart.axes[0].get_xticklabels()] != labels:
+        chart = next_token_bars(original[order], processed[order], labels, title)
     else:
-        reason = "max_new_tokens"
-    if stop and stop not in text:
-        note = f"The stop string {stop!r} never occurred in the output, so it stopped nothing."
-    return LengthResult(text, len(new), max_new_tokens, reason, note)
+        for bar, height in zip(chart.axes[0].containers[1], processed[order].tolist()):
+            bar.set_height(height)
+        chart.axes[0].set_title(title)
+    return [f"{kept} of {len(processed)} tokens can be drawn; most likely: {best}", chart]
 
 
-def length_explorer(model: Any, tokenizer: Any, prompt: str = "What is the capital of France? Answer in one sentence.",
-                    max_new_tokens: int = 40, min_new_tokens: int = 0, stop: str = "") -> Explorer:
-    """max_new_tokens, min_new_tokens and a stop string: shows where and why the generation stopped."""
+def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.", seed: int = 123) -> Explorer:
+    """Sliders for temperature, top-k, top-p, min-p, starting at transformers' defaults (what do_sample=True alone
+    uses): the next-token distribution redraws, and a continuation is sampled."""
     controls = {
-        "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False, layout={"width": "460px"}),
-        "chat": widgets.Checkbox(value=bool(tokenizer.chat_template), description="as a chat turn",
-                                 disabled=not tokenizer.chat_template),
-        **{name: widgets.IntSlider(value=value, min=0, max=120, description=name, **SLIDER)
-           for name, value in [("max_new_tokens", max_new_tokens), ("min_new_tokens", min_new_tokens)]},
-        "stop": widgets.Text(value=stop, description="stop string", placeholder="none", continuous_update=False,
-                             layout={"width": "200px"}),
+        "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False),
+        "temperature": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.05, description="temperature", **SLIDER),
+        "top_k": widgets.IntSlider(value=50, min=0, max=100, description="top-k (0: off)", **SLIDER),
+        "top_p": widgets.FloatSlider(value=1.0, min=0, max=1, step=0.05, description="top-p", **SLIDER),
+        "min_p": widgets.FloatSlider(value=0.0, min=0, max=0.5, step=0.01, description="min-p (0: off)", **SLIDER),
+        "seed": widgets.IntText(value=seed, description="seed", layout={"width": "160px"}),
     }
     output, status = explorer_parts()
-    runner = LatestWins(lambda result: show(output, str(result)), lambda error: show(output, warning(str(error))))
+    sample_out = widgets.Output()
+    runner = LatestWins(lambda line: show(sample_out, line), lambda error: show(sample_out, warning(str(error))))
+    chart: list[Figure | None] = [None]  # the live chart, redrawn in place while the prompt stays the same
+
+    def settings(knobs: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in knobs.items() if name != "seed"}
+
+    def sampled_line(knobs: dict[str, Any], stale: Stale | None = None) -> str:
+        return f"sampled (seed {knobs['seed']}): {sample_continuation(model, tokenizer, stale=stale, **knobs)!r}"
 
     def redraw(change: Any = None) -> None:
         knobs = {name: control.value for name, control in controls.items()}
-        run_or_warn(runner, output, length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"]),
-                     lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
+        runner.cancel()  # a running sample stops at once, freeing the CPU for the redraw
+        problem = sampling_problem(**settings(knobs))
+        if problem:
+            show(sample_out)
+            return show(output, warning(problem))
+        text, chart[0] = distribution_view(model, tokenizer, chart=chart[0], **settings(knobs))
+        show(output, text, chart[0])
+        show(sample_out, "sampling…")
+        runner.submit(lambda stale: sampled_line(knobs, stale))
 
     for control in controls.values():
         control.observe(redraw, "value")
-    show_static(str(generate_with_reason(model, tokenizer, **{n: c.value for n, c in controls.items()})))
-    return Explorer("Length explorer", controls, status, output, runner=runner)
+    defaults = {name: control.value for name, control in controls.items()}
+    show_static(*distribution_view(model, tokenizer, **settings(defaults)), sampled_line(defaults))
+    return Explorer("Sampling playground", controls, status, output, sample_out, runner=runner)
