@@ -27,6 +27,16 @@ def greedy(model, tokenizer, prompts: Sequence[str] | Mapping[str, torch.Tensor]
     return output[:, batch["input_ids"].shape[1]:].cpu()
 
 
+def eos_ids(model, tokenizer=None) -> set[int]:
+    """The token ids that end generation: the model's generation_config.eos_token_id (one or a list), and the
+    tokenizer's EOS token where a tokenizer is given."""
+    eos = model.generation_config.eos_token_id
+    ids = set(eos if isinstance(eos, list) else [eos])
+    if tokenizer is not None:
+        ids.add(tokenizer.eos_token_id)
+    return ids - {None}
+
+
 def with_pad_token(tokenizer, padding_side: str | None = None):
     """A copy of the tokenizer with the EOS token as its pad token where it has none, padding on the side given."""
     tokenizer = copy.deepcopy(tokenizer)

@@ -20,7 +20,7 @@ def defined_in_notebook(notebook: Path, name: str) -> object:
     cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if f"class {name}(" in cell.source]
     assert len(cells) == 1, f"{notebook.name} should define {name} in one cell, not {len(cells)}"
     namespace: dict[str, object] = {}
-    exec(compile(cells[0].source, str(notebook), "exec"), namespace)
+    exec(compile(cells[0].source, str(notebook), "exec", dont_inherit=True), namespace)  # as the cell runs: no __future__
     return namespace[name]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
-from helpers.generation import greedy, with_pad_token
+from helpers.generation import eos_ids, greedy, with_pad_token
 
 # One question with a short answer, one with a long one: the short row ends early and is padded while the other runs on.
 SPEED_QUESTIONS = ["What is 2 + 2? Answer with the number only.", "Tell me a long story about a dragon who learns to fly."]
@@ -26,8 +26,7 @@ def speed_prompts(tokenizer) -> list[str]:
 def generated_counts(model, tokenizer, prompts: list[str]) -> list[tuple[int, bool]]:
     """For each prompt of the left-padded greedy batch: how many tokens generate produced (its EOS included), and
     whether it ended with EOS."""
-    eos = model.generation_config.eos_token_id
-    eos = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
+    eos = eos_ids(model, tokenizer)
     counts = []
     for row in greedy(model, tokenizer, prompts, max_new_tokens=24).tolist():
         ends = [i for i, token in enumerate(row) if token in eos]

@@ -20,6 +20,7 @@ from helpers.explorers import (
     stopping,
     warning,
 )
+from helpers.generation import eos_ids
 
 
 def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int) -> str | None:
@@ -64,13 +65,11 @@ def generate_with_reason(model: Any, tokenizer: Any, prompt: str, max_new_tokens
     output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens,
                             min_new_tokens=min_new_tokens or None, stopping_criteria=stopping(stale), **stops)
     new = output[0, inputs["input_ids"].shape[1]:]
-    eos = model.generation_config.eos_token_id
-    eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
     text = tokenizer.decode(new, skip_special_tokens=True)
     note = ""
     if stale and stale():
         reason = "cancelled by a newer request"
-    elif len(new) and int(new[-1]) in eos_ids:
+    elif len(new) and int(new[-1]) in eos_ids(model):
         reason = f"EOS (the model produced {tokenizer.decode(new[-1:])!r}, its end-of-sequence token)"
         if min_new_tokens:
             note = f"min_new_tokens={min_new_tokens} forbade EOS before new token {min_new_tokens + 1}."
