@@ -14,17 +14,24 @@ generation config and embedding size); what it cannot read it reports as a "cann
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
+import inspect
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
+from transformers import GenerationConfig
+from transformers.generation.utils import GENERATION_MODES_MAPPING
 
 from helpers.generation import special_token_strings
 
 SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
+BEAM_ONLY = ("length_penalty", "early_stopping")
 USEFUL_ANSWER = 16  # new tokens below which a max_length leaves no room for an answer
+# the settings that choose a decoding strategy (GenerationConfig.get_generation_mode reads them)
+STRATEGY = ("constraints", "force_words_ids", "num_beams", "num_beam_groups", "do_sample", "top_k", "penalty_alpha", "dola_layers")
 ERROR, NOTE = "error", "note"
 Severity = Literal["error", "note"]
 
@@ -172,7 +179,7 @@ def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any
         "token id beyond the embeddings",
         f"{named_text} {verb} outside the model's embedding rows, 0 to {rows - 1}{added}: {'; '.join(effects)}.",
         "model.resize_token_embeddings(len(tokenizer)) after adding tokens, or reuse a token the model has (tokenizer.pad_token = tokenizer.eos_token).",
-        "notebook 06, 'A model without a pad token'")]
+        "notebook 07, 'A model without a pad token'")]
 
 
 def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
@@ -203,34 +210,35 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
         if right:
             findings.append(Finding(
                 "right padding", "a decoder-only model continues from the last position, which is padding in the short rows, so their outputs change.",
-                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 06, 'Wrong: padding on the right'"))
+                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 07, 'Wrong: padding on the right'"))
         if getattr(tokenizer, "pad_token", "") is None:
             findings.append(Finding(
                 "no pad token", "the tokenizer has no pad token, so a batch cannot be padded (and generate warns on every call).",
-                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 06, 'A model without a pad token'"))
+                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 07, 'A model without a pad token'"))
         if padded and not mask_passed and pad & eos:
             findings.append(Finding(
                 "no attention mask", "the pad token is also EOS, so generate cannot tell padding from text and attends to the padding.",
-                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 06, 'Wrong: no attention mask'"))
+                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 07, 'Wrong: no attention mask'"))
         dtype = getattr(model, "dtype", torch.float32)
         quantized = getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False)
         if padded and (dtype in (torch.float16, torch.bfloat16) or quantized):
             precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
             findings.append(Finding(
                 "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
-                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 06, 'Batched and single outputs in low precision'",
+                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 07, 'Batched and single outputs in low precision'",
                 NOTE))  # batching in 16 bits is normal: it only matters where rows must equal unbatched runs
     max_new, new_set = _setting(model, kwargs, "max_new_tokens")
     max_length, length_set = _setting(model, kwargs, "max_length")
     if max_new is None and max_length is None:
         findings.append(Finding(
             "no length limit", "with no max_new_tokens or max_length in the call or the model's generation config, generate stops after 20 new tokens, often mid-sentence.",
-            "pass max_new_tokens=N.", "notebook 05, 'The default limit: 20 new tokens'"))
+            "pass max_new_tokens=N.", "notebook 06, 'The default limit: 20 new tokens'"))
     elif max_new is None and length_set and max_length - prompt_length < USEFUL_ANSWER:
         room = max_length - prompt_length
         findings.append(Finding(
             "max_length counts the prompt", f"max_length={max_length} includes the {prompt_length}-token prompt, leaving {max(room, 0)} new tokens.",
-            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 05, '`max_length` counts the prompt, `max_new_tokens` does not'"))
+            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'"))
+    findings += _strategy_findings(model, kwargs)
     do_sample, _ = _setting(model, kwargs, "do_sample")
     given = [name for name in SAMPLING_ONLY if name in kwargs and kwargs[name] is not None]
     if not do_sample and given:
@@ -241,9 +249,51 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
     if stop_strings and kwargs.get("tokenizer") is None:
         findings.append(Finding(
             "stop_strings without tokenizer", "generate needs the tokenizer to find stop strings in tokens, and raises without it.",
-            "pass tokenizer=tokenizer to generate.", "notebook 05, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
+            "pass tokenizer=tokenizer to generate.", "notebook 06, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
     if ids is not None:
         findings += _template_findings(tokenizer, ids, mask, pad)
+    return findings
+
+
+def _strategy_findings(model, kwargs: Mapping[str, Any]) -> list[Finding]:
+    """Strategy pitfalls: a misspelt setting, a strategy that moved to the Hub, more outputs than the strategy gives."""
+    findings = []
+    known = set(GenerationConfig().to_dict()) | set(inspect.signature(model.generate).parameters)
+    known |= set(inspect.signature(model.forward).parameters) | {"input_ids", "attention_mask", "tokenizer", "trust_remote_code"}
+    if callable(kwargs.get("custom_generate")):  # a decoding function of one's own takes the arguments it names
+        known |= set(inspect.signature(kwargs["custom_generate"]).parameters)
+    for name in sorted(set(kwargs) - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        findings.append(Finding(
+            "unknown setting", f"{name} is neither a generation setting nor an input of this model, so generate raises.",
+            f"write {close[0]}=" if close else "drop it (GenerationConfig() lists the settings).", "notebook 05, 'Strategies that moved out of transformers'"))
+    defaults = GenerationConfig._get_default_generation_params()
+    config = GenerationConfig(**{name: _setting(model, kwargs, name)[0] for name in STRATEGY})
+    for name in ("num_beams", "do_sample", "top_k"):  # generate fills these from transformers' defaults before choosing
+        if getattr(config, name) is None:
+            setattr(config, name, defaults[name])
+    mode = config.get_generation_mode()
+    repo = GENERATION_MODES_MAPPING.get(mode, "")
+    if "/" in repo and kwargs.get("custom_generate") is None:
+        strategy = mode.name.replace("_", " ").lower()
+        findings.append(Finding(
+            "strategy moved to the Hub", f"these settings ask for {strategy}, which transformers 5 moved to https://hf.co/{repo}: "
+            "generate raises, and with trust_remote_code=True it would download that code and run it.",
+            "num_beams with num_return_sequences for several likely outputs, sampling for varied ones, or a custom_generate function of your own.",
+            "notebook 05, 'Strategies that moved out of transformers'"))
+    outputs, _ = _setting(model, kwargs, "num_return_sequences")
+    beams = config.num_beams > 1
+    if outputs is not None and outputs > 1 and (outputs > config.num_beams if beams else not config.do_sample):
+        findings.append(Finding(
+            "more outputs than beams", f"num_return_sequences={outputs} asks for more sequences than "
+            + (f"the {config.num_beams} beams keep" if beams else "greedy decoding's one") + ", so generate raises.",
+            f"num_beams={outputs} (or more) for the {outputs} likeliest, or do_sample=True for {outputs} samples.",
+            "notebook 05, 'Several outputs: `num_return_sequences`'"))
+    given = [name for name in BEAM_ONLY if kwargs.get(name) is not None]
+    if given and not beams:
+        findings.append(Finding(
+            "beam settings without beams", f"{', '.join(given)} only act in beam search, and num_beams is 1: they change nothing.",
+            "pass num_beams=4 (or more), or drop them.", "notebook 05, 'Length: `length_penalty` and `early_stopping`'"))
     return findings
 
 
@@ -264,18 +314,18 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
         findings.append(Finding(
             "raw prompt to an instruct model",
             "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering (right for text completion).",
-            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 07, 'Raw prompt against the template'",
+            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 08, 'Raw prompt against the template'",
             NOTE))  # a note, not an error: text completion is sometimes what the learner means
     bos = getattr(tokenizer, "bos_token_id", None)
     if bos is not None and any(len(row) > 1 and row[0] == bos and row[1] == bos for row in rows):
         findings.append(Finding(
             "double BOS", "the prompt starts with two BOS tokens: a template rendered with tokenize=False was tokenized again with special tokens.",
-            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 07, 'Pitfall: the double BOS token'"))
+            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 08, 'Pitfall: the double BOS token'"))
     if system is not None and any(_forged_system_turn(tokenizer.decode(row, skip_special_tokens=False), *system) for row in rows):
         findings.append(Finding(
             "special tokens in user content", "a system turn appears after the conversation started: role markers typed into a message became real special tokens.",
             "strip the special-token strings from user content before applying the template (helpers.generation.strip_special_tokens).",
-            "notebook 07, 'Pitfall: special tokens injected through user text'"))
+            "notebook 08, 'Pitfall: special tokens injected through user text'"))
     return findings
 
 

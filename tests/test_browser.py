@@ -31,7 +31,7 @@ from helpers.explorers import BUSY
 
 ROOT = Path(__file__).resolve().parents[1]
 # The lesson the browser opens (its folder is served from a copy); WORKBOOK_BROWSER_NOTEBOOK=path.ipynb tries another.
-NOTEBOOK = Path(os.environ.get("WORKBOOK_BROWSER_NOTEBOOK") or ROOT / "notebooks" / "05_length_control.ipynb")
+NOTEBOOK = Path(os.environ.get("WORKBOOK_BROWSER_NOTEBOOK") or ROOT / "notebooks" / "06_length_control.ipynb")
 # Debian's packages by default; a machine with Chrome elsewhere (a GitHub runner) names its own.
 CHROMIUM = Path(os.environ.get("WORKBOOK_CHROMIUM") or "/usr/bin/chromium")
 CHROMEDRIVER = Path(os.environ.get("WORKBOOK_CHROMEDRIVER") or "/usr/bin/chromedriver")

@@ -81,6 +81,57 @@ def test_sampling_settings_while_greedy(llama):
     assert names(model, tokenizer, chat_batch(tokenizer), max_new_tokens=40, temperature=0.7, top_p=0.9) == {"sampling settings without sampling"}
 
 
+@pytest.mark.parametrize("settings, repo", [
+    (dict(penalty_alpha=0.6), "contrastive-search"),
+    (dict(dola_layers="high"), "dola"),
+    (dict(num_beams=4, num_beam_groups=2, diversity_penalty=1.0), "group-beam-search"),
+    (dict(num_beams=4, force_words_ids=[[5]]), "constrained-beam-search"),
+])
+def test_a_strategy_that_moved_to_the_hub(llama, settings, repo):
+    """What generate refuses without trust_remote_code is named before the call, with the repository it would run."""
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    (finding,) = doctor.check(model, tokenizer, batch, max_new_tokens=9, **settings)
+    assert finding.name == "strategy moved to the Hub" and f"transformers-community/{repo}" in finding.why
+    with pytest.raises(ValueError, match="trust_remote_code"):
+        model.generate(**batch, max_new_tokens=9, **settings)
+    assert names(model, tokenizer, batch, max_new_tokens=9, **settings, custom_generate=lambda *a, **k: None) == set()
+    assert names(model, tokenizer, batch, max_new_tokens=9, penalty_alpha=0.6, do_sample=True) == set()  # sampling ignores it
+
+
+def test_a_misspelt_setting_names_the_setting_meant(llama):
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    for typo, meant in [("num_beam", "num_beams"), ("temprature", "temperature"), ("max_new_token", "max_new_tokens")]:
+        (finding,) = doctor.check(model, tokenizer, batch, max_new_tokens=9, **{typo: 2})
+        assert finding.name == "unknown setting" and finding.fix == f"write {meant}=", finding
+        with pytest.raises(ValueError, match=typo):
+            model.generate(**batch, max_new_tokens=9, **{typo: 2})
+    assert names(model, tokenizer, batch, max_new_tokens=9, output_scores=True, return_dict_in_generate=True) == set()
+
+    def own_strategy(model, input_ids, logits_processor, stopping_criteria, generation_config, threshold=0.5, **model_kwargs):
+        return input_ids
+    assert names(model, tokenizer, batch, max_new_tokens=9, custom_generate=own_strategy, threshold=0.9) == set()
+
+
+def test_more_outputs_than_the_strategy_gives(llama):
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    for settings in [dict(num_return_sequences=2), dict(num_beams=2, num_return_sequences=3)]:
+        assert names(model, tokenizer, batch, max_new_tokens=9, **settings) == {"more outputs than beams"}
+        with pytest.raises(ValueError, match="num_return_sequences"):
+            model.generate(**batch, max_new_tokens=9, **settings)
+    for fine in [dict(num_beams=3, num_return_sequences=3), dict(do_sample=True, num_return_sequences=3)]:
+        assert names(model, tokenizer, batch, max_new_tokens=9, **fine) == set()
+
+
+def test_beam_settings_without_beams(llama):
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    assert names(model, tokenizer, batch, max_new_tokens=9, length_penalty=2.0, early_stopping=True) == {"beam settings without beams"}
+    assert names(model, tokenizer, batch, max_new_tokens=9, num_beams=2, length_penalty=2.0, early_stopping=True) == set()
+
+
 def test_stop_strings_without_tokenizer(llama):
     model, tokenizer = llama
     assert names(model, tokenizer, chat_batch(tokenizer), max_new_tokens=40, stop_strings=["."]) == {"stop_strings without tokenizer"}

@@ -2,74 +2,92 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, text, token_ids
-from helpers.generation import greedy
+import torch
 
-SENTENCE_PROMPTS = ["The capital of France is", "The best way to learn a new language is"]
-CONVERSATION = [{"role": "user", "content": "What is the capital of France?"}]
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids
+
+CONTINUATION_PROMPTS = ["Once upon a time", "My favourite food is"]
+SETTINGS = [{}, {"repetition_penalty": 1.3}, {"no_repeat_ngram_size": 2}]  # the strategy must honour the call's settings
 
 
-def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
-    """Exactly 12 new tokens for every prompt, including a chat prompt whose answer ends early with EOS."""
-    prompts = list(PROMPTS)
-    if tokenizer.chat_template:
-        prompts.append(tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, tokenize=False))
-    for prompt in prompts:
+def log_probability(model, prompt_ids: list[int], new_ids: list[int]) -> float:
+    """The sum of the log-probabilities the model gives the new tokens after the prompt, from one forward pass."""
+    ids = torch.tensor([prompt_ids + new_ids], device=model.device)
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, len(prompt_ids) - 1:-1].float()
+    return logits.log_softmax(-1).gather(-1, ids[0, len(prompt_ids):, None]).sum().item()
+
+
+def check_likeliest_continuation(call: Runner, model, tokenizer) -> str:
+    """8 new tokens at least as likely as the 8 that beam search with 4 beams finds, after each prompt."""
+    for prompt in CONTINUATION_PROMPTS:
+        inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+        prompt_ids = inputs["input_ids"][0].tolist()
         got = token_ids(call(model, tokenizer, prompt), call.name)
-        prompt_ids = tokenizer(prompt)["input_ids"]
-        if len(got) == 12:
-            continue
-        if len(got) == 12 - len(prompt_ids):
-            raise Fail(f"for a prompt of {len(prompt_ids)} tokens you got {len(got)} new ones: the longer the prompt, "
-                       "the fewer new tokens.")
-        if got[: len(prompt_ids)] == prompt_ids and len(got) > 12:
-            raise Fail("your ids begin with the prompt's tokens.")
-        if len(got) < 12 and got and got[-1] == tokenizer.eos_token_id:
-            raise Fail(f"for {prompt[-40:]!r} the model ended with EOS after {len(got)} tokens, before the 12th.")
-        raise Fail(f"for {prompt[-40:]!r} you returned {len(got)} new tokens instead of 12.")
-    return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
+        if len(got) != 8:
+            raise Fail(f"{call.name} returned {len(got)} ids for 8 new tokens.")
+        beam = model.generate(**inputs, num_beams=4, do_sample=False, min_new_tokens=8, max_new_tokens=8)[0, len(prompt_ids):]
+        yours, likelier = log_probability(model, prompt_ids, got), log_probability(model, prompt_ids, beam.tolist())
+        if yours < likelier - 1e-3:
+            raise Fail(f"after {prompt!r} your 8 tokens {shown(tokenizer, got)} have a log-probability of {yours:.2f}, "
+                       f"but {shown(tokenizer, beam.tolist())} has {likelier:.2f}: a likelier continuation exists.")
+    return ("greedy decoding commits to the best token at each step; beam search keeps 4 candidates and finds likelier "
+            "8-token sequences.")
 
 
-def check_first_sentence(call: Runner, model, tokenizer) -> str:
-    """The answer's text equals greedy generation stopped at the first '.' (within 40 new tokens)."""
-    for prompt in SENTENCE_PROMPTS:
-        got = text(call(model, tokenizer, prompt), call.name, " (decode the new tokens)")
-        ids = greedy(model, tokenizer, [prompt], max_new_tokens=40, stop_strings=["."], tokenizer=tokenizer)[0]
-        want = tokenizer.decode(ids, skip_special_tokens=True)
-        if got == want:
-            continue
-        if got.startswith(prompt):
-            raise Fail("your text begins with the prompt.")
-        if got.startswith(want):
-            raise Fail(f"your text runs on past {want!r}: generation did not stop at the first '.'.")
-        raise Fail(f"for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.")
-    return "stop_strings ends generation at the text '.', and tokenizer= lets generate see text in the token ids."
+def generate_with(call: Runner, model, inputs, **settings) -> list[int]:
+    """The new token ids of generate(custom_generate=the learner's function), under the check's time limit."""
+    run = Runner(lambda: model.generate(**inputs, custom_generate=call.function, **settings), call.name,
+                 max(call.deadline - time.monotonic(), 0.0))
+    output = run()
+    if not isinstance(output, torch.Tensor) or output.dim() != 2:
+        raise Fail(f"{call.name} returned {type(output).__name__}; it should return the ids, prompt included (a 2-D tensor).")
+    return token_ids(output[0, inputs["input_ids"].shape[1]:], call.name)
+
+
+def check_greedy_strategy(call: Runner, model, tokenizer) -> str:
+    """generate(custom_generate=the function) gives generate's own greedy tokens, with and without the call's settings."""
+    for prompt in PROMPTS:
+        inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+        for settings in SETTINGS:
+            got = generate_with(call, model, inputs, max_new_tokens=16, **settings)
+            want = model.generate(**inputs, do_sample=False, max_new_tokens=16, **settings)[0, inputs["input_ids"].shape[1]:]
+            if got == want.tolist():
+                continue
+            called = ", ".join(f"{name}={value}" for name, value in settings.items()) or "no other settings"
+            step = next((i for i, (a, b) in enumerate(zip(got, want.tolist())) if a != b), min(len(got), len(want)))
+            raise Fail(f"after {prompt!r} with {called} in the generate call, your strategy's tokens part from generate's "
+                       f"greedy decoding at new token {step + 1}: {shown(tokenizer, got[step:step + 4])} against "
+                       f"{shown(tokenizer, want[step:step + 4].tolist())}.")
+    return "generate turns the call's settings into logits processors; the strategy picks from their scores, so they apply."
 
 
 EXERCISES = [
-    Exercise("twelve_new_tokens", check_twelve_new_tokens, fix="max_new_tokens=12", hints=(
-        "two things cut a generation short here: a limit that counts the prompt, and the model's own EOS token.",
-        "max_new_tokens=12 sets the ceiling on new tokens and min_new_tokens=12 the floor.")),
-    Exercise("first_sentence", check_first_sentence, fix="tokenizer=tokenizer", hints=(
-        "generate can stop at a piece of text, but on its own it only sees token ids. Run the starting code's generate "
-        "call alone: what does it say?",
-        "pass tokenizer=tokenizer along with stop_strings=['.'].")),
+    Exercise("likeliest_continuation", check_likeliest_continuation, fix="num_beams", hints=(
+        "the starting code takes the likeliest token at every step. Is the likeliest sequence of 8 tokens always made of "
+        "each step's likeliest token?",
+        "pass num_beams=4 to generate: beam search carries 4 candidate sequences from step to step, not one.")),
+    Exercise("greedy_strategy", check_greedy_strategy, fix="scores.argmax", hints=(
+        "generate builds `logits_processor` from the call's settings (repetition_penalty, no_repeat_ngram_size, ...). "
+        "Which tensor do those settings change, and which one does the strategy pick from?",
+        "pick the token from the processed scores: next_id = scores.argmax(-1, keepdim=True).")),
 ]
 
 
-def new_tokens_under_max_length(model, tokenizer) -> tuple[Any, str]:
-    """How many new tokens max_length=prompt_length + 3 leaves (EOS suppressed)."""
-    inputs = tokenizer(PROMPTS[0], return_tensors="pt").to(model.device)
-    prompt_length = inputs["input_ids"].shape[1]
-    output = model.generate(**inputs, max_length=prompt_length + 3, do_sample=False,
-                            suppress_tokens=[tokenizer.eos_token_id])
-    return output.shape[1] - prompt_length, (
-        f"max_length counts the whole sequence: the {prompt_length} prompt tokens use up all but 3 of it.")
+def first_tokens_of_beams(model, tokenizer) -> tuple[Any, str]:
+    """How many different first tokens the 4 sequences of 4-beam search begin with."""
+    inputs = tokenizer(CONTINUATION_PROMPTS[0], return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, num_beams=4, num_return_sequences=4, do_sample=False, min_new_tokens=8,
+                            max_new_tokens=8)
+    different = len(set(output[:, inputs["input_ids"].shape[1]].tolist()))
+    return different, ("Beams share their history: each step keeps the best extensions of all the beams together, "
+                       "and these often extend the same beam, so the sequences tend to begin alike and part late.")
 
 
 PREDICTIONS = [
-    Prediction("Predict: a prompt of prompt_length tokens, max_length=prompt_length + 3, EOS suppressed: how many new "
-               "tokens does generate add? Answer with a number.", new_tokens_under_max_length),
+    Prediction(f"Predict: with num_beams=4 and num_return_sequences=4, 8 new tokens after {CONTINUATION_PROMPTS[0]!r}: "
+               "how many different first tokens do the 4 sequences begin with? Answer with a number.", first_tokens_of_beams),
 ]

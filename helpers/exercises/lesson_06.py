@@ -2,76 +2,74 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
 from typing import Any
 
-import torch
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, text, token_ids
+from helpers.generation import greedy
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, shown
-from helpers.generation import PADDING_PROMPTS, greedy, with_pad_token
-
-
-def check_batched_new_tokens(call: Runner, model, tokenizer) -> str:
-    """Each row of the batched generation equals its prompt generated alone."""
-    tokenizer = with_pad_token(tokenizer)
-    rows = call(model, tokenizer, list(PADDING_PROMPTS))
-    if not (isinstance(rows, torch.Tensor) and rows.dim() == 2 and rows.shape[0] == len(PADDING_PROMPTS)):
-        raise Fail(f"{call.name} returned {kind_of(rows)}; it should return a 2-D tensor, one row per prompt.")
-    pad = tokenizer.pad_token_id
-    for prompt, row in zip(PADDING_PROMPTS, rows.tolist()):
-        want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
-        while row and row[-1] == pad and len(row) > len(want):
-            row.pop()  # a row that ended early is padded to the batch's length
-        if row != want:
-            raise Fail(f"the batch's row for {prompt!r} is {shown(tokenizer, row)}; the same prompt generated alone "
-                       f"gives {shown(tokenizer, want)}.")
-    return "with padding on the left, every prompt ends at the last position, and each row equals its prompt alone."
+SENTENCE_PROMPTS = ["The capital of France is", "The best way to learn a new language is"]
+CONVERSATION = [{"role": "user", "content": "What is the capital of France?"}]
 
 
-def check_left_padded_batch(call: Runner, model, tokenizer) -> str:
-    """A tokenizer without a pad token is given one, and the batch is left-padded with an attention mask."""
-    tokenizer = copy.deepcopy(tokenizer)
-    tokenizer.pad_token = None  # as many base models ship
-    batch = call(tokenizer, list(PADDING_PROMPTS))
-    if not (isinstance(batch, Mapping) and "input_ids" in batch and "attention_mask" in batch):
-        raise Fail(f"{call.name} returned {kind_of(batch)}; it should return the tokenizer's whole output "
-                   "(input_ids and attention_mask), which generate takes with **.")
-    ids, mask = (torch.as_tensor(batch[key]) for key in ("input_ids", "attention_mask"))
-    if ids.dim() != 2 or ids.shape != mask.shape or ids.shape[0] != len(PADDING_PROMPTS):
-        raise Fail("input_ids and attention_mask are not two tensors of the same shape, one row per prompt.")
-    for prompt, row, row_mask in zip(PADDING_PROMPTS, ids.tolist(), mask.tolist()):
-        if row_mask != sorted(row_mask):
-            raise Fail("the short prompt's padding (attention_mask 0) comes after its text.")
-        if row[len(row) - sum(row_mask):] != tokenizer(prompt)["input_ids"]:
-            raise Fail(f"the row for {prompt!r} does not end with that prompt's tokens.")
-    return "the EOS token serves as pad token, and the attention mask tells the model to ignore it."
+def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
+    """Exactly 12 new tokens for every prompt, including a chat prompt whose answer ends early with EOS."""
+    prompts = list(PROMPTS)
+    if tokenizer.chat_template:
+        prompts.append(tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, tokenize=False))
+    for prompt in prompts:
+        got = token_ids(call(model, tokenizer, prompt), call.name)
+        prompt_ids = tokenizer(prompt)["input_ids"]
+        if len(got) == 12:
+            continue
+        if len(got) == 12 - len(prompt_ids):
+            raise Fail(f"for a prompt of {len(prompt_ids)} tokens you got {len(got)} new ones: the longer the prompt, "
+                       "the fewer new tokens.")
+        if got[: len(prompt_ids)] == prompt_ids and len(got) > 12:
+            raise Fail("your ids begin with the prompt's tokens.")
+        if len(got) < 12 and got and got[-1] == tokenizer.eos_token_id:
+            raise Fail(f"for {prompt[-40:]!r} the model ended with EOS after {len(got)} tokens, before the 12th.")
+        raise Fail(f"for {prompt[-40:]!r} you returned {len(got)} new tokens instead of 12.")
+    return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
+
+
+def check_first_sentence(call: Runner, model, tokenizer) -> str:
+    """The answer's text equals greedy generation stopped at the first '.' (within 40 new tokens)."""
+    for prompt in SENTENCE_PROMPTS:
+        got = text(call(model, tokenizer, prompt), call.name, " (decode the new tokens)")
+        ids = greedy(model, tokenizer, [prompt], max_new_tokens=40, stop_strings=["."], tokenizer=tokenizer)[0]
+        want = tokenizer.decode(ids, skip_special_tokens=True)
+        if got == want:
+            continue
+        if got.startswith(prompt):
+            raise Fail("your text begins with the prompt.")
+        if got.startswith(want):
+            raise Fail(f"your text runs on past {want!r}: generation did not stop at the first '.'.")
+        raise Fail(f"for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.")
+    return "stop_strings ends generation at the text '.', and tokenizer= lets generate see text in the token ids."
 
 
 EXERCISES = [
-    Exercise("batched_new_tokens", check_batched_new_tokens, fix="padding_side=\"left\"", hints=(
-        "print the padded batch: where is the short prompt's padding, and what comes right after its last token?",
-        "pad on the left: padding_side=\"left\".")),
-    Exercise("left_padded_batch", check_left_padded_batch, fix="pad_token = ", hints=(
-        "a batch needs a token to fill the gaps. Does this tokenizer have one? Look at tokenizer.pad_token.",
-        "reuse the EOS token, on a copy so that the caller's tokenizer stays as it was: tokenizer = copy.deepcopy(tokenizer), "
-        "then tokenizer.pad_token = tokenizer.eos_token.")),
+    Exercise("twelve_new_tokens", check_twelve_new_tokens, fix="max_new_tokens=12", hints=(
+        "two things cut a generation short here: a limit that counts the prompt, and the model's own EOS token.",
+        "max_new_tokens=12 sets the ceiling on new tokens and min_new_tokens=12 the floor.")),
+    Exercise("first_sentence", check_first_sentence, fix="tokenizer=tokenizer", hints=(
+        "generate can stop at a piece of text, but on its own it only sees token ids. Run the starting code's generate "
+        "call alone: what does it say?",
+        "pass tokenizer=tokenizer along with stop_strings=['.'].")),
 ]
 
 
-def right_padded_row_equals_alone(model, tokenizer) -> tuple[Any, str]:
-    """Whether the short prompt's row of a right-padded batch equals that prompt generated alone."""
-    right = with_pad_token(tokenizer, "right")
-    batch = greedy(model, right, PADDING_PROMPTS, max_new_tokens=8)
-    short = min(range(len(PADDING_PROMPTS)), key=lambda i: len(tokenizer(PADDING_PROMPTS[i])["input_ids"]))
-    alone = greedy(model, right, [PADDING_PROMPTS[short]], max_new_tokens=8)[0]
-    same = batch[short].tolist() == alone.tolist()
-    return same, ("With padding on the right, the short prompt's row continues after its padding, not after its text. "
-                  + ("Here that changed its tokens." if not same else
-                     "This model happened to give the same tokens anyway; the default model does not."))
+def new_tokens_under_max_length(model, tokenizer) -> tuple[Any, str]:
+    """How many new tokens max_length=prompt_length + 3 leaves (EOS suppressed)."""
+    inputs = tokenizer(PROMPTS[0], return_tensors="pt").to(model.device)
+    prompt_length = inputs["input_ids"].shape[1]
+    output = model.generate(**inputs, max_length=prompt_length + 3, do_sample=False,
+                            suppress_tokens=[tokenizer.eos_token_id])
+    return output.shape[1] - prompt_length, (
+        f"max_length counts the whole sequence: the {prompt_length} prompt tokens use up all but 3 of it.")
 
 
 PREDICTIONS = [
-    Prediction(f"Predict: in a right-padded batch of {PADDING_PROMPTS}, will the shorter prompt's 8 new tokens equal "
-               "what it gives alone? Answer True or False.", right_padded_row_equals_alone),
+    Prediction("Predict: a prompt of prompt_length tokens, max_length=prompt_length + 3, EOS suppressed: how many new "
+               "tokens does generate add? Answer with a number.", new_tokens_under_max_length),
 ]

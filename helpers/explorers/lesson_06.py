@@ -1,135 +1,110 @@
-"""The padding explorer (lesson 06): a padded batch against each prompt alone, by padding side and attention mask."""
+"""The length explorer (lesson 06): max_new_tokens, min_new_tokens and a stop string, and why generation stopped."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
-import torch
-from matplotlib.figure import Figure
+from transformers import StopStringCriteria
 
-from helpers.diagnostics import caught_warnings
 from helpers.explorers import (
+    SLIDER,
     Explorer,
     LatestWins,
     Stale,
     explorer_parts,
-    per_object_cache,
     run_or_warn,
     show,
     show_static,
     stopping,
     warning,
 )
-from helpers.generation import greedy, with_pad_token
-from helpers.plots import padding_heatmap
+from helpers.generation import eos_ids
 
 
-def padding_problem(prompts: Sequence[str]) -> str | None:
-    """What is wrong with the prompts to batch, in one line naming the fix; None when they are usable."""
-    if not prompts:
-        return "No prompts: type one prompt per line, two or more of different lengths."
+def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int) -> str | None:
+    """What is wrong with the length settings, in one line naming the fix; None when they are usable."""
+    if not prompt.strip():
+        return "The prompt is empty: type a question or a few words to continue."
+    if max_new_tokens < 1:
+        return f"max_new_tokens must be at least 1: got {max_new_tokens}."
+    if min_new_tokens > max_new_tokens:
+        return (f"min_new_tokens ({min_new_tokens}) is above max_new_tokens ({max_new_tokens}): "
+                "lower it or raise max_new_tokens.")
     return None
 
 @dataclass
-class PaddingRow:
-    """One prompt's continuation in the batch and alone."""
+class LengthResult:
+    """Where and why a generation stopped."""
 
-    prompt: str
-    batched: str
-    alone: str
+    text: str
+    new_tokens: int
+    max_new_tokens: int
+    reason: str
+    note: str = ""
 
-    @property
-    def same(self) -> bool:
-        return self.batched == self.alone
-
-
-@dataclass
-class PaddingComparison:
-    """A padded batch, its tokens' labels, and each row against the prompt generated alone."""
-
-    batch: dict[str, torch.Tensor]
-    labels: list[list[str]]
-    rows: list[PaddingRow]
-    title: str
-
-    def table(self) -> Any:
-        """The rows as a DataFrame: prompt, batched output, output alone, same?"""
-        import pandas as pd
-
-        return pd.DataFrame([dict(prompt=r.prompt, batched=r.batched, alone=r.alone, same=r.same) for r in self.rows])
-
-    def figure(self) -> Figure:
-        """The padded batch as a heatmap of its attention mask."""
-        return padding_heatmap(self.batch, self.labels, self.title)
+    def __str__(self) -> str:
+        where = f"stopped after {self.new_tokens} of at most {self.max_new_tokens} new tokens: {self.reason}"
+        return "\n".join([repr(self.text), where] + ([self.note] if self.note else []))
 
 
-@per_object_cache
-def padding_tokenizer(tokenizer: Any) -> Any:
-    """The tokenizer itself, or a copy whose pad token is the EOS token when it has none."""
-    return tokenizer if tokenizer.pad_token is not None else with_pad_token(tokenizer)
+def prompt_inputs(tokenizer: Any, prompt: str, chat: bool) -> Any:
+    """The prompt as model inputs: as a user turn of the chat template when chat is set and there is one."""
+    if chat and tokenizer.chat_template:
+        return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                             return_tensors="pt", return_dict=True)
+    return tokenizer(prompt, return_tensors="pt")
 
 
-def quiet_greedy(model: Any, tokenizer: Any, batch: dict[str, torch.Tensor], max_new_tokens: int,
-                 attention_mask: bool = True, stale: Stale | None = None) -> torch.Tensor:
-    """Greedy new tokens for a batch, warnings caught (the explorer shows the outputs, not the log)."""
-    with caught_warnings():
-        return greedy(model, tokenizer, batch, attention_mask=attention_mask, max_new_tokens=max_new_tokens,
-                      stopping_criteria=stopping(stale))
+def generate_with_reason(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 40, min_new_tokens: int = 0,
+                         stop: str = "", chat: bool = True, stale: Stale | None = None) -> LengthResult:
+    """Greedy generation with these limits, and which of transformers' stopping criteria ended it."""
+    inputs = prompt_inputs(tokenizer, prompt, chat).to(model.device)
+    stops = dict(stop_strings=[stop], tokenizer=tokenizer) if stop else {}
+    output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens,
+                            min_new_tokens=min_new_tokens or None, stopping_criteria=stopping(stale), **stops)
+    new = output[0, inputs["input_ids"].shape[1]:]
+    text = tokenizer.decode(new, skip_special_tokens=True)
+    note = ""
+    if stale and stale():
+        reason = "cancelled by a newer request"
+    elif len(new) and int(new[-1]) in eos_ids(model):
+        reason = f"EOS (the model produced {tokenizer.decode(new[-1:])!r}, its end-of-sequence token)"
+        if min_new_tokens:
+            note = f"min_new_tokens={min_new_tokens} forbade EOS before new token {min_new_tokens + 1}."
+    elif stop and bool(StopStringCriteria(tokenizer, [stop])(output, None)[0]):
+        reason = f"stop string {stop!r} (at character {text.rfind(stop)} of the new text)"
+        if min_new_tokens > len(new):
+            note = f"min_new_tokens={min_new_tokens} holds back only EOS, not a stop string."
+    else:
+        reason = "max_new_tokens"
+    if stop and stop not in text:
+        note = f"The stop string {stop!r} never occurred in the output, so it stopped nothing."
+    return LengthResult(text, len(new), max_new_tokens, reason, note)
 
 
-@per_object_cache
-def alone(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int) -> str:
-    """The prompt's greedy continuation on its own (cached)."""
-    new = quiet_greedy(model, tokenizer, dict(tokenizer(prompt, return_tensors="pt")), max_new_tokens)
-    return tokenizer.decode(new[0], skip_special_tokens=True)
-
-
-def compare_padding(model: Any, tokenizer: Any, prompts: Sequence[str], padding_side: str = "left",
-                    attention_mask: bool = True, max_new_tokens: int = 12,
-                    stale: Stale | None = None) -> PaddingComparison:
-    """Generate the prompts as one padded batch and each alone, and compare the continuations row by row."""
-    tokenizer = padding_tokenizer(tokenizer)
-    batch = dict(tokenizer(list(prompts), return_tensors="pt", padding=True, padding_side=padding_side))
-    new = quiet_greedy(model, tokenizer, batch, max_new_tokens, attention_mask, stale)
-    batched = tokenizer.batch_decode(new, skip_special_tokens=True)
-    rows = [PaddingRow(p, b, alone(model, tokenizer, p, max_new_tokens)) for p, b in zip(prompts, batched)]
-    labels = [[repr(tokenizer.decode(int(t)))[1:-1][:6] for t in row] for row in batch["input_ids"]]
-    mask = "with" if attention_mask else "WITHOUT"
-    return PaddingComparison(batch, labels, rows, f"padding_side={padding_side!r}, {mask} attention_mask")
-
-
-def padding_view(comparison: PaddingComparison) -> list[Any]:
-    """The explorer's redraw: a verdict, the batch heatmap and the row-by-row table."""
-    differ = [r.prompt for r in comparison.rows if not r.same]
-    verdict = f"rows that differ from the prompt alone: {differ}" if differ else "each row equals its prompt alone"
-    return [f"{comparison.title}: {verdict}", comparison.figure(), comparison.table()]
-
-
-def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2, 3", "A, B, C, D, E")) -> Explorer:
-    """Prompts, padding side and attention mask on/off: the padded batch, and each row against its prompt alone."""
+def length_explorer(model: Any, tokenizer: Any, prompt: str = "What is the capital of France? Answer in one sentence.",
+                    max_new_tokens: int = 40, min_new_tokens: int = 0, stop: str = "") -> Explorer:
+    """max_new_tokens, min_new_tokens and a stop string: shows where and why the generation stopped."""
     controls = {
-        "prompts": widgets.Textarea(value="\n".join(prompts), description="prompts (one per line)", rows=3,
-                                    continuous_update=False, style={"description_width": "initial"}),
-        "padding_side": widgets.ToggleButtons(options=["left", "right"], value="left", description="padding_side"),
-        "attention_mask": widgets.Checkbox(value=True, description="pass the attention_mask"),
+        "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False, layout={"width": "460px"}),
+        "chat": widgets.Checkbox(value=bool(tokenizer.chat_template), description="as a chat turn",
+                                 disabled=not tokenizer.chat_template),
+        **{name: widgets.IntSlider(value=value, min=0, max=120, description=name, **SLIDER)
+           for name, value in [("max_new_tokens", max_new_tokens), ("min_new_tokens", min_new_tokens)]},
+        "stop": widgets.Text(value=stop, description="stop string", placeholder="none", continuous_update=False,
+                             layout={"width": "200px"}),
     }
     output, status = explorer_parts()
-    runner = LatestWins(lambda comparison: show(output, *padding_view(comparison)),
-                        lambda error: show(output, warning(str(error))))
-
-    def knobs() -> dict[str, Any]:
-        values = {name: control.value for name, control in controls.items()}
-        return values | {"prompts": [line for line in values["prompts"].splitlines() if line.strip()]}
+    runner = LatestWins(lambda result: show(output, str(result)), lambda error: show(output, warning(str(error))))
 
     def redraw(change: Any = None) -> None:
-        values = knobs()
-        run_or_warn(runner, output, padding_problem(values["prompts"]),
-                     lambda stale: compare_padding(model, tokenizer, stale=stale, **values))
+        knobs = {name: control.value for name, control in controls.items()}
+        run_or_warn(runner, output, length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"]),
+                     lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
 
     for control in controls.values():
         control.observe(redraw, "value")
-    show_static(*padding_view(compare_padding(model, tokenizer, **knobs())))
-    return Explorer("Padding explorer", controls, status, output, runner=runner)
+    show_static(str(generate_with_reason(model, tokenizer, **{n: c.value for n, c in controls.items()})))
+    return Explorer("Length explorer", controls, status, output, runner=runner)
