@@ -77,7 +77,7 @@ notebooks: model  ## re-execute every notebook and store its outputs
 bench: model  ## measure set-up, load and notebook times; print a report
 	$(PY) scripts/benchmark.py
 
-speed-lab: model  ## run the speed and memory lab (notebook 09) with 128 tokens and update docs/speed-lab.md; SPEED_LAB_ARGS=--help for options
+speed-lab: model  ## run the speed and memory lab (notebook 10) with 128 tokens and update docs/speed-lab.md; SPEED_LAB_ARGS=--help for options
 	$(PY) scripts/speed_lab.py $(SPEED_LAB_ARGS)
 
 pack: setup  ## build build/workbook-pack/ for a room without internet (wheels, model, notebooks); PACK_ARGS=--help for options

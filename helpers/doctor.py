@@ -179,7 +179,7 @@ def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any
         "token id beyond the embeddings",
         f"{named_text} {verb} outside the model's embedding rows, 0 to {rows - 1}{added}: {'; '.join(effects)}.",
         "model.resize_token_embeddings(len(tokenizer)) after adding tokens, or reuse a token the model has (tokenizer.pad_token = tokenizer.eos_token).",
-        "notebook 07, 'A model without a pad token'")]
+        "notebook 08, 'A model without a pad token'")]
 
 
 def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
@@ -210,22 +210,22 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
         if right:
             findings.append(Finding(
                 "right padding", "a decoder-only model continues from the last position, which is padding in the short rows, so their outputs change.",
-                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 07, 'Wrong: padding on the right'"))
+                "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 08, 'Wrong: padding on the right'"))
         if getattr(tokenizer, "pad_token", "") is None:
             findings.append(Finding(
                 "no pad token", "the tokenizer has no pad token, so a batch cannot be padded (and generate warns on every call).",
-                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 07, 'A model without a pad token'"))
+                "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 08, 'A model without a pad token'"))
         if padded and not mask_passed and pad & eos:
             findings.append(Finding(
                 "no attention mask", "the pad token is also EOS, so generate cannot tell padding from text and attends to the padding.",
-                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 07, 'Wrong: no attention mask'"))
+                "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 08, 'Wrong: no attention mask'"))
         dtype = getattr(model, "dtype", torch.float32)
         quantized = getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False)
         if padded and (dtype in (torch.float16, torch.bfloat16) or quantized):
             precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
             findings.append(Finding(
                 "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
-                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 07, 'Batched and single outputs in low precision'",
+                "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 08, 'Batched and single outputs in low precision'",
                 NOTE))  # batching in 16 bits is normal: it only matters where rows must equal unbatched runs
     max_new, new_set = _setting(model, kwargs, "max_new_tokens")
     max_length, length_set = _setting(model, kwargs, "max_length")
@@ -314,18 +314,18 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
         findings.append(Finding(
             "raw prompt to an instruct model",
             "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering (right for text completion).",
-            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 08, 'Raw prompt against the template'",
+            "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 09, 'Raw prompt against the template'",
             NOTE))  # a note, not an error: text completion is sometimes what the learner means
     bos = getattr(tokenizer, "bos_token_id", None)
     if bos is not None and any(len(row) > 1 and row[0] == bos and row[1] == bos for row in rows):
         findings.append(Finding(
             "double BOS", "the prompt starts with two BOS tokens: a template rendered with tokenize=False was tokenized again with special tokens.",
-            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 08, 'Pitfall: the double BOS token'"))
+            "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 09, 'Pitfall: the double BOS token'"))
     if system is not None and any(_forged_system_turn(tokenizer.decode(row, skip_special_tokens=False), *system) for row in rows):
         findings.append(Finding(
             "special tokens in user content", "a system turn appears after the conversation started: role markers typed into a message became real special tokens.",
             "strip the special-token strings from user content before applying the template (helpers.generation.strip_special_tokens).",
-            "notebook 08, 'Pitfall: special tokens injected through user text'"))
+            "notebook 09, 'Pitfall: special tokens injected through user text'"))
     return findings
 
 

@@ -1,5 +1,5 @@
 """Constrained output's plumbing: llguidance's tokenizer and a checked grammar for a JSON schema, and the replies' verdicts
-(the logits processor itself is written in notebook 10)."""
+(the logits processor itself is written in notebook 11)."""
 
 from __future__ import annotations
 

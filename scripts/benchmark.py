@@ -47,7 +47,7 @@ import io, json, statistics, time
 from contextlib import redirect_stdout
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from helpers.explorers.lesson_04 import sampling_playground
-from helpers.explorers.lesson_08 import streaming_chat
+from helpers.explorers.lesson_09 import streaming_chat
 from helpers.models import resolve_model
 model_dir = resolve_model()
 tokenizer, model = AutoTokenizer.from_pretrained(model_dir), AutoModelForCausalLM.from_pretrained(model_dir)

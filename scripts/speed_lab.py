@@ -1,4 +1,4 @@
-"""Run the speed and memory lab (notebook 09) with more tokens and write its results page: `python scripts/speed_lab.py`.
+"""Run the speed and memory lab (notebook 10) with more tokens and write its results page: `python scripts/speed_lab.py`.
 
 The notebook is the one source of the measurements: this script executes it with papermill (parameters below),
 reads the results it writes, and puts them in docs/speed-lab.md as one section per machine and model, replacing
@@ -19,11 +19,11 @@ from pathlib import Path
 import papermill
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "09_speed_and_memory.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "10_speed_and_memory.ipynb"
 PAGE = ROOT / "docs" / "speed-lab.md"
 HEADER = """# Speed and memory lab: results
 
-Measured by `scripts/speed_lab.py`, which runs [notebook 09](../notebooks/09_speed_and_memory.ipynb) with more
+Measured by `scripts/speed_lab.py`, which runs [notebook 10](../notebooks/10_speed_and_memory.ipynb) with more
 tokens. Each section is one machine and model; rerunning the script on a machine replaces its section. The
 roofline is the measured read bandwidth divided by the bytes of weights one token reads (see the notebook): a
 batch-1 configuration cannot beat it unless it makes several tokens per read (prompt lookup, assisted decoding).

@@ -30,8 +30,8 @@ def notebook_pair(lesson: str) -> tuple[Path, Path]:
 
 
 def defining_cell(notebook: nbformat.NotebookNode, function: str) -> nbformat.NotebookNode | None:
-    """The code cell that defines the function, if any."""
-    defines = re.compile(rf"^def {re.escape(function)}\(", re.MULTILINE)
+    """The code cell that defines the function (or class), if any."""
+    defines = re.compile(rf"^(?:def|class) {re.escape(function)}\b", re.MULTILINE)
     return next((c for c in notebook.cells if c.cell_type == "code" and defines.search(c.source)), None)
 
 

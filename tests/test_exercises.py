@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
 from helpers.exercises import Exercise, exercises_for, lessons, predictions_for
 
@@ -80,6 +81,13 @@ def test_notebooks_hold_each_exercise_as_its_files_say():
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     assert script.write(check=True) == []
+
+
+def test_each_notebook_asks_for_its_own_lessons_exercises():
+    """`exercises_for("NN", ...)` and `predictions_for("NN", ...)` in a notebook name the notebook's own number."""
+    for notebook in sorted((ROOT / "notebooks").rglob("[0-9]*.ipynb")):
+        asked = {m for cell in code_cells(notebook) for m in re.findall(r'(?:exercises|predictions)_for\("(\d+)"', cell.source)}
+        assert asked <= {notebook.name[:2]}, f"{notebook.name} asks for lesson {sorted(asked)}"
 
 
 @pytest.mark.parametrize("lesson", [lesson for lesson in lessons() if exercises_for(lesson)])
@@ -213,9 +221,12 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                 before = state(tokenizer)
                 call = {**arguments, "tokenizer": tokenizer}
                 try:
+                    prompt = tokenizer(arguments["prompt"], return_tensors="pt")
                     if "logits_processor" in names:  # a decoding strategy: generate calls it
-                        prompt = tokenizer(arguments["prompt"], return_tensors="pt")
                         answers = [model.generate(**prompt, custom_generate=solution, max_new_tokens=5) for _ in range(2)]
+                    elif inspect.isclass(solution) and issubclass(solution, StoppingCriteria):  # generate calls it too
+                        criteria = StoppingCriteriaList([solution(tokenizer, prompt["input_ids"].shape[1])])
+                        answers = [model.generate(**prompt, stopping_criteria=criteria, max_new_tokens=5) for _ in range(2)]
                     else:
                         answers = [solution(*(call[name] for name in names)) for _ in range(2)]
                 except ValueError as error:  # this task assumes a pad token: the check hands it one

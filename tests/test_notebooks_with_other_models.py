@@ -17,11 +17,11 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-
 
 # Every notebook with GPT-2's architecture (learned positions, Conv1D layers, no chat template: the fallback path), and
 # with Llama's (rotary positions, grouped-query attention, its own template) where that adds a path: sampling, templates.
-# Notebook 01 also runs with Llama without bitsandbytes; notebook 09 (the speed lab) runs with Llama and a GPT-2 draft in
+# Notebook 01 also runs with Llama without bitsandbytes; notebook 10 (the speed lab) runs with Llama and a GPT-2 draft in
 # tests/test_speed.py, through its script.
-LAB = "09_speed_and_memory"
+LAB = "10_speed_and_memory"
 RUNS = [(notebook, "tiny_gpt2") for notebook in NOTEBOOKS if notebook.stem != LAB] + [
-    (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "08_"))]
+    (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "09_"))]
 WITHOUT_BITSANDBYTES = (NOTEBOOKS[0], "tiny_llama")
 
 

@@ -110,7 +110,7 @@ def test_results_page_keeps_one_section_per_machine(tmp_path):
 @pytest.mark.notebook
 def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_llama, tiny_gpt2, tmp_path):
     """The whole notebook through the script, on a tiny Llama with a tiny GPT-2 (same tokenizer) as the draft. The
-    compiled row is left out (20 s of compiling): notebook 09's own nbval run compiles, on the default model."""
+    compiled row is left out (20 s of compiling): notebook 10's own nbval run compiles, on the default model."""
     page = tmp_path / "speed-lab.md"
     printed = run([sys.executable, str(ROOT / "scripts" / "speed_lab.py"), "--model", str(tiny_llama), "--draft",
                    str(tiny_gpt2), "--new-tokens", "8", "--sweep-tokens", "4", "--repeats", "1", "--skip-compile", "--page", str(page)]).stdout

@@ -1,4 +1,4 @@
-"""The JSON-schema logits processor as notebook 10 writes it (run from its cell alone, as a learner's copy would be) and
+"""The JSON-schema logits processor as notebook 11 writes it (run from its cell alone, as a learner's copy would be) and
 helpers/structured.py's plumbing: valid output on any model, one-line errors."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, ByT5Tokenizer
 
 from helpers.structured import fenced_json, json_schema_grammar, json_validity, ll_tokenizer
 
-NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "10_constrained_output.ipynb"
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "11_constrained_output.ipynb"
 
 
 def defined_in_notebook(notebook: Path, name: str) -> object:

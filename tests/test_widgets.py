@@ -11,7 +11,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteriaList
 
 from helpers import explorers
-from helpers.explorers import lesson_04, lesson_06, lesson_07, lesson_08
+from helpers.explorers import lesson_04, lesson_06, lesson_08, lesson_09
 
 MESSAGES = [{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "Where is the treasure?"}]
 
@@ -36,10 +36,10 @@ def texts(out) -> str:
     (lesson_06.length_problem("", 40, 0), "prompt"),
     (lesson_06.length_problem("Hi", 10, 20), "min_new_tokens"),
     (lesson_06.length_problem("Hi", 0, 0), "max_new_tokens"),
-    (lesson_07.padding_problem([]), "prompt"),
-    (lesson_08.chat_problem([{"role": "system", "content": "Be brief."}], True, False), "user"),
-    (lesson_08.chat_problem(MESSAGES, True, True), "continue_final_message"),
-    (lesson_08.chat_problem(MESSAGES, False, True), "assistant"),
+    (lesson_08.padding_problem([]), "prompt"),
+    (lesson_09.chat_problem([{"role": "system", "content": "Be brief."}], True, False), "user"),
+    (lesson_09.chat_problem(MESSAGES, True, True), "continue_final_message"),
+    (lesson_09.chat_problem(MESSAGES, False, True), "assistant"),
 ])
 def test_bad_input_gets_a_one_line_message(problem: str | None, names: str) -> None:
     assert problem and "\n" not in problem and names in problem
@@ -47,16 +47,16 @@ def test_bad_input_gets_a_one_line_message(problem: str | None, names: str) -> N
 
 def test_good_input_gets_no_message() -> None:
     assert lesson_04.sampling_problem("Hi", 0.7, 40, 0.9, 0.05) is None
-    assert lesson_06.length_problem("Hi", 40, 10) is None and lesson_07.padding_problem(["a"]) is None
-    assert lesson_08.chat_problem(MESSAGES, True, False) is None
+    assert lesson_06.length_problem("Hi", 40, 10) is None and lesson_08.padding_problem(["a"]) is None
+    assert lesson_09.chat_problem(MESSAGES, True, False) is None
 
 
 def test_parse_messages_reads_roles_and_continuation_lines() -> None:
-    assert lesson_08.parse_messages(lesson_08.format_messages(MESSAGES)) == MESSAGES
-    assert lesson_08.parse_messages("user: one\ntwo")[0]["content"] == "one\ntwo"
+    assert lesson_09.parse_messages(lesson_09.format_messages(MESSAGES)) == MESSAGES
+    assert lesson_09.parse_messages("user: one\ntwo")[0]["content"] == "one\ntwo"
     for bad in ["", "hello there"]:
         with pytest.raises(ValueError, match="user:"):
-            lesson_08.parse_messages(bad)
+            lesson_09.parse_messages(bad)
 
 
 def test_distribution_follows_each_warper() -> None:
@@ -142,7 +142,7 @@ def test_eos_stop_reason_and_min_new_tokens_on_the_default_model(default_model) 
 def test_padding_comparison_matches_generate_by_hand(tiny) -> None:
     model, tokenizer = tiny
     prompts = ["I am", "A list of colors: red, blue"]
-    comparison = lesson_07.compare_padding(model, tokenizer, prompts, padding_side="right", max_new_tokens=6)
+    comparison = lesson_08.compare_padding(model, tokenizer, prompts, padding_side="right", max_new_tokens=6)
     mask = comparison.batch["attention_mask"]
     assert mask[0, -1] == 0 and mask[1].all(), "the short prompt is not padded on the right"
     assert [len(r) for r in comparison.labels] == [mask.shape[1]] * 2
@@ -150,38 +150,38 @@ def test_padding_comparison_matches_generate_by_hand(tiny) -> None:
         single = model.generate(**tokenizer(prompt, return_tensors="pt"), max_new_tokens=6, do_sample=False)
         assert row.alone == tokenizer.decode(single[0, len(tokenizer(prompt)["input_ids"]):], skip_special_tokens=True)
     assert comparison.table().shape == (2, 4) and tokenizer.pad_token is None, "the caller's tokenizer was changed"
-    unmasked = lesson_07.compare_padding(model, tokenizer, prompts, padding_side="left", attention_mask=False, max_new_tokens=6)
+    unmasked = lesson_08.compare_padding(model, tokenizer, prompts, padding_side="left", attention_mask=False, max_new_tokens=6)
     assert "WITHOUT" in unmasked.title and unmasked.batch["attention_mask"][0, 0] == 0
 
 
 def test_render_chat_marks_every_special_token(tiny) -> None:
     _, tokenizer = tiny
-    rendered = lesson_08.render_chat(tokenizer, MESSAGES)
+    rendered = lesson_09.render_chat(tokenizer, MESSAGES)
     specials = [rendered.text[s:e] for s, e in rendered.special_spans]
     assert set(specials) == {"<|im_start|>", "<|im_end|>"}
     assert len(specials) == rendered.text.count("<|im_start|>") + rendered.text.count("<|im_end|>")
     assert rendered.token_count == len(tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True)["input_ids"])
     assert rendered._repr_mimebundle_()["text/html"].count("<span") == len(specials)
     started = MESSAGES + [{"role": "assistant", "content": "Arr, it be"}]
-    assert lesson_08.render_chat(tokenizer, started, False, True).text.endswith("Arr, it be")
+    assert lesson_09.render_chat(tokenizer, started, False, True).text.endswith("Arr, it be")
 
 
 def test_chat_view_shows_a_message_for_bad_messages(tiny) -> None:
     _, tokenizer = tiny
     for text in ["system: Be brief.", "hello", ""]:
-        assert lesson_08.chat_view(tokenizer, text, True, False)[0].startswith("⚠")
+        assert lesson_09.chat_view(tokenizer, text, True, False)[0].startswith("⚠")
     refusing = tokenizer.__class__.from_pretrained(tokenizer.name_or_path)
     refusing.chat_template = "{{ raise_exception('Roles must alternate') }}"
-    assert "Roles must alternate" in lesson_08.chat_view(refusing, "user: Hi", True, False)[0]
+    assert "Roles must alternate" in lesson_09.chat_view(refusing, "user: Hi", True, False)[0]
 
 
 def test_stream_reply_streams_the_greedy_reply(tiny) -> None:
     model, tokenizer = tiny
-    pieces = list(lesson_08.stream_reply(model, tokenizer, MESSAGES, max_new_tokens=12))
+    pieces = list(lesson_09.stream_reply(model, tokenizer, MESSAGES, max_new_tokens=12))
     chat = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     whole = model.generate(**chat, max_new_tokens=12, do_sample=False)[0, chat["input_ids"].shape[1]:]
     assert "".join(p for p, _ in pieces) == tokenizer.decode(whole, skip_special_tokens=True)
-    reply = lesson_08.collect_reply(iter(pieces))
+    reply = lesson_09.collect_reply(iter(pieces))
     assert 0 < reply.first_token_s <= reply.total_s
 
 
@@ -197,20 +197,20 @@ def test_builders_redraw_when_a_control_changes(tiny, capsys) -> None:
     playground.controls["top_p"].value = 0.0
     assert texts(playground.output).startswith("⚠ top-p must be above 0")
 
-    padding = lesson_07.padding_explorer(model, tokenizer, prompts=["I am", "A list of colors"])
+    padding = lesson_08.padding_explorer(model, tokenizer, prompts=["I am", "A list of colors"])
     padding.controls["padding_side"].value = "right"
     padding.runner.wait()
     assert "padding_side='right'" in texts(padding.output) and len(padding.output.outputs) == 3
     padding.controls["prompts"].value = "  \n"
     assert texts(padding.output).startswith("⚠ No prompts")
 
-    chat = lesson_08.chat_template_explorer(tokenizer, MESSAGES)
+    chat = lesson_09.chat_template_explorer(tokenizer, MESSAGES)
     chat.controls["add_generation_prompt"].value = False
     assert not texts(chat.output).rstrip().split("\n(")[0].endswith("assistant")
     chat.controls["text"].value = "system: no user here"
     assert "no user turn" in texts(chat.output)
 
-    streaming = lesson_08.streaming_chat(model, tokenizer, max_new_tokens=8)
+    streaming = lesson_09.streaming_chat(model, tokenizer, max_new_tokens=8)
     streaming.controls["message"].value = "Tell me a joke."
     streaming.controls["send"].click()
     streaming.runner.wait()
@@ -238,7 +238,7 @@ def test_explorer_caches_do_not_keep_a_deleted_model_alive(tiny_llama) -> None:
 
     model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama).eval(), AutoTokenizer.from_pretrained(tiny_llama)
     lesson_04.prompt_scores(model, tokenizer, "I am")
-    lesson_07.alone(model, lesson_07.padding_tokenizer(tokenizer), "I am", 2)
+    lesson_08.alone(model, lesson_08.padding_tokenizer(tokenizer), "I am", 2)
     assert lesson_04.prompt_scores(model, tokenizer, "I am") is lesson_04.prompt_scores(model, tokenizer, "I am")
     gone = weakref.ref(model)
     del model

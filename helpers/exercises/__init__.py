@@ -92,6 +92,12 @@ class Runner:
         return box["value"]
 
 
+def within(call: Runner, action: Callable[[], Any]) -> Any:
+    """Run a check's own call that runs the learner's code inside it (a `generate` given their decoding function or
+    stopping criterion) under what is left of the check's time limit, reported under the learner's name."""
+    return Runner(action, call.name, max(call.deadline - time.monotonic(), 0.0))()
+
+
 def stop_thread(thread: threading.Thread, grace: float = STOP_GRACE) -> None:
     """Raise TimeLimit inside a running thread at its next Python instruction, again until it ends (an `except` in the
     learner's loop may catch one) or `grace` seconds pass."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import torch
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids, within
 
 CONTINUATION_PROMPTS = ["Once upon a time", "My favourite food is"]
 SETTINGS = [{}, {"repetition_penalty": 1.3}, {"no_repeat_ngram_size": 2}]  # the strategy must honour the call's settings
@@ -40,9 +39,7 @@ def check_likeliest_continuation(call: Runner, model, tokenizer) -> str:
 
 def generate_with(call: Runner, model, inputs, **settings) -> list[int]:
     """The new token ids of generate(custom_generate=the learner's function), under the check's time limit."""
-    run = Runner(lambda: model.generate(**inputs, custom_generate=call.function, **settings), call.name,
-                 max(call.deadline - time.monotonic(), 0.0))
-    output = run()
+    output = within(call, lambda: model.generate(**inputs, custom_generate=call.function, **settings))
     if not isinstance(output, torch.Tensor) or output.dim() != 2:
         raise Fail(f"{call.name} returned {type(output).__name__}; it should return the ids, prompt included (a 2-D tensor).")
     return token_ids(output[0, inputs["input_ids"].shape[1]:], call.name)

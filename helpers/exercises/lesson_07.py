@@ -2,76 +2,111 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, shown
-from helpers.generation import PADDING_PROMPTS, greedy, with_pad_token
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, within
+from helpers.generation import with_pad_token
 
-
-def check_batched_new_tokens(call: Runner, model, tokenizer) -> str:
-    """Each row of the batched generation equals its prompt generated alone."""
-    tokenizer = with_pad_token(tokenizer)
-    rows = call(model, tokenizer, list(PADDING_PROMPTS))
-    if not (isinstance(rows, torch.Tensor) and rows.dim() == 2 and rows.shape[0] == len(PADDING_PROMPTS)):
-        raise Fail(f"{call.name} returned {kind_of(rows)}; it should return a 2-D tensor, one row per prompt.")
-    pad = tokenizer.pad_token_id
-    for prompt, row in zip(PADDING_PROMPTS, rows.tolist()):
-        want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
-        while row and row[-1] == pad and len(row) > len(want):
-            row.pop()  # a row that ended early is padded to the batch's length
-        if row != want:
-            raise Fail(f"the batch's row for {prompt!r} is {shown(tokenizer, row)}; the same prompt generated alone "
-                       f"gives {shown(tokenizer, want)}.")
-    return "with padding on the left, every prompt ends at the last position, and each row equals its prompt alone."
+SENTENCE_ENDS = (".", "!", "?")
+BATCH = ["The capital of France is", "My favourite food is"]  # tokenized to different lengths: one row is padded
+CONVERSATION = [{"role": "user", "content": "What is the capital of France?"}]
 
 
-def check_left_padded_batch(call: Runner, model, tokenizer) -> str:
-    """A tokenizer without a pad token is given one, and the batch is left-padded with an attention mask."""
-    tokenizer = copy.deepcopy(tokenizer)
-    tokenizer.pad_token = None  # as many base models ship
-    batch = call(tokenizer, list(PADDING_PROMPTS))
-    if not (isinstance(batch, Mapping) and "input_ids" in batch and "attention_mask" in batch):
-        raise Fail(f"{call.name} returned {kind_of(batch)}; it should return the tokenizer's whole output "
-                   "(input_ids and attention_mask), which generate takes with **.")
-    ids, mask = (torch.as_tensor(batch[key]) for key in ("input_ids", "attention_mask"))
-    if ids.dim() != 2 or ids.shape != mask.shape or ids.shape[0] != len(PADDING_PROMPTS):
-        raise Fail("input_ids and attention_mask are not two tensors of the same shape, one row per prompt.")
-    for prompt, row, row_mask in zip(PADDING_PROMPTS, ids.tolist(), mask.tolist()):
-        if row_mask != sorted(row_mask):
-            raise Fail("the short prompt's padding (attention_mask 0) comes after its text.")
-        if row[len(row) - sum(row_mask):] != tokenizer(prompt)["input_ids"]:
-            raise Fail(f"the row for {prompt!r} does not end with that prompt's tokens.")
-    return "the EOS token serves as pad token, and the attention mask tells the model to ignore it."
+def probabilities(value: Any, name: str) -> list[float]:
+    """A returned sequence of numbers as a list of floats: a list, or a 1-D (or one-row 2-D) float tensor."""
+    if isinstance(value, torch.Tensor):
+        value = value.reshape(-1).tolist() if value.dim() == 1 or value.shape[0] == 1 else value
+    if isinstance(value, Sequence) and not isinstance(value, str) and all(isinstance(v, (int, float)) for v in value):
+        return [float(v) for v in value]
+    raise Fail(f"{name} returned {kind_of(value)}; it should return one probability per new token (a list of floats).")
+
+
+def check_token_probabilities(call: Runner, model, tokenizer) -> str:
+    """Each returned number is the probability the model gave that greedy token, recomputed with one forward pass."""
+    for prompt in PROMPTS:
+        got = probabilities(call(model, tokenizer, prompt), call.name)
+        inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+        prompt_length = inputs["input_ids"].shape[1]
+        ids = model.generate(**inputs, do_sample=False, max_new_tokens=8)
+        with torch.no_grad():
+            logits = model(input_ids=ids).logits[0, prompt_length - 1:-1].float()
+        want = logits.softmax(-1).gather(-1, ids[0, prompt_length:, None])[:, 0].tolist()
+        if len(got) != len(want):
+            raise Fail(f"{call.name} returned {len(got)} numbers for {len(want)} new tokens.")
+        if any(not 0 <= p <= 1 for p in got):
+            odd = next(p for p in got if not 0 <= p <= 1)
+            raise Fail(f"after {prompt!r} your numbers include {odd:.4g}: a probability lies between 0 and 1.")
+        worst = max(range(len(got)), key=lambda i: abs(got[i] - want[i]))
+        if not math.isclose(got[worst], want[worst], abs_tol=2e-3):
+            raise Fail(f"after {prompt!r} your number for token {worst + 1} is {got[worst]:.4f}; the model gave that "
+                       f"token a probability of {want[worst]:.4f}.")
+    return ("greedy scores are the model's logits (no processor changed them here); normalize_logits=True turns them into "
+            "log-probabilities first, and exp() then gives probabilities.")
+
+
+def sentence_ended(text: str) -> bool:
+    """Whether a text ends a sentence (after any trailing spaces)."""
+    return text.rstrip().endswith(SENTENCE_ENDS)
+
+
+def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> str:
+    """In a left-padded batch, each row stops at its own first sentence end, and no row stops before its own."""
+    batch_tokenizer = with_pad_token(tokenizer, "left")
+    inputs = batch_tokenizer(BATCH, padding=True, return_tensors="pt").to(model.device)
+    prompt_length = inputs["input_ids"].shape[1]
+    criterion = call(batch_tokenizer, prompt_length)
+    if not isinstance(criterion, StoppingCriteria):
+        raise Fail(f"{call.name}(tokenizer, prompt_length) made {kind_of(criterion)}, not a StoppingCriteria.")
+    output = within(call, lambda: model.generate(**inputs, do_sample=False, max_new_tokens=30,
+                                                 stopping_criteria=StoppingCriteriaList([criterion])))
+    reference = model.generate(**inputs, do_sample=False, max_new_tokens=30)
+    for row, prompt in enumerate(BATCH):
+        mine = batch_tokenizer.decode(output[row, prompt_length:], skip_special_tokens=True)
+        whole = reference[row, prompt_length:].tolist()
+        first_end = next((k for k in range(1, len(whole) + 1)
+                          if sentence_ended(batch_tokenizer.decode(whole[:k], skip_special_tokens=True))), None)
+        want = batch_tokenizer.decode(whole[:first_end], skip_special_tokens=True)
+        if mine == want:
+            continue
+        if want.startswith(mine):
+            raise Fail(f"row {row + 1} ({prompt!r}) stopped at {mine!r}, which does not end a sentence; its own sentence "
+                       f"goes on to {want!r}.")
+        raise Fail(f"row {row + 1} ({prompt!r}) went on to {mine!r}, past its first sentence end, {want!r}.")
+    return "a stopping criterion returns one answer per row, so each row of a batch stops at its own sentence end."
 
 
 EXERCISES = [
-    Exercise("batched_new_tokens", check_batched_new_tokens, fix="padding_side=\"left\"", hints=(
-        "print the padded batch: where is the short prompt's padding, and what comes right after its last token?",
-        "pad on the left: padding_side=\"left\".")),
-    Exercise("left_padded_batch", check_left_padded_batch, fix="pad_token = ", hints=(
-        "a batch needs a token to fill the gaps. Does this tokenizer have one? Look at tokenizer.pad_token.",
-        "reuse the EOS token, on a copy so that the caller's tokenizer stays as it was: tokenizer = copy.deepcopy(tokenizer), "
-        "then tokenizer.pad_token = tokenizer.eos_token.")),
+    Exercise("token_probabilities", check_token_probabilities, fix="normalize_logits=True", hints=(
+        "out.scores holds each step's scores before any softmax: for this greedy call, the logits. What does exp() of "
+        "such a number give?",
+        "pass normalize_logits=True to compute_transition_scores: it log-softmaxes each step first.")),
+    Exercise("StopAtSentenceEnd", check_stop_at_sentence_end, fix="batch_decode", hints=(
+        "the check runs a batch of two prompts. Which row does __call__ read, and how many answers does it return?",
+        "decode every row (tokenizer.batch_decode) and return a tensor with one True or False per row.")),
 ]
 
 
-def right_padded_row_equals_alone(model, tokenizer) -> tuple[Any, str]:
-    """Whether the short prompt's row of a right-padded batch equals that prompt generated alone."""
-    right = with_pad_token(tokenizer, "right")
-    batch = greedy(model, right, PADDING_PROMPTS, max_new_tokens=8)
-    short = min(range(len(PADDING_PROMPTS)), key=lambda i: len(tokenizer(PADDING_PROMPTS[i])["input_ids"]))
-    alone = greedy(model, right, [PADDING_PROMPTS[short]], max_new_tokens=8)[0]
-    same = batch[short].tolist() == alone.tolist()
-    return same, ("With padding on the right, the short prompt's row continues after its padding, not after its text. "
-                  + ("Here that changed its tokens." if not same else
-                     "This model happened to give the same tokens anyway; the default model does not."))
+def scores_for_every_step(model, tokenizer) -> tuple[Any, str]:
+    """Whether an answer that ends with EOS before the limit of 40 still gets 40 tensors of scores."""
+    if tokenizer.chat_template:
+        inputs = tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, return_tensors="pt",
+                                               return_dict=True)
+    else:
+        inputs = tokenizer(CONVERSATION[0]["content"], return_tensors="pt")
+    out = model.generate(**inputs.to(model.device), do_sample=False, max_new_tokens=40, return_dict_in_generate=True,
+                         output_scores=True)
+    steps = len(out.scores)
+    return steps == 40, (f"out.scores holds one tensor per generation step, the EOS step included: {steps} here, for "
+                         f"{out.sequences.shape[1] - inputs['input_ids'].shape[1]} new tokens. Steps never taken leave "
+                         "nothing.")
 
 
 PREDICTIONS = [
-    Prediction(f"Predict: in a right-padded batch of {PADDING_PROMPTS}, will the shorter prompt's 8 new tokens equal "
-               "what it gives alone? Answer True or False.", right_padded_row_equals_alone),
+    Prediction("Predict: a greedy chat answer with max_new_tokens=40 and output_scores=True, which the default model ends "
+               "with EOS after 8 tokens. Does out.scores hold 40 tensors? Answer True or False.", scores_for_every_step),
 ]

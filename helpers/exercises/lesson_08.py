@@ -3,97 +3,75 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, text, token_ids
-from helpers.generation import MESSAGES, leading_count
+import torch
+
+from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, shown
+from helpers.generation import PADDING_PROMPTS, greedy, with_pad_token
 
 
-def check_chat_prompt(call: Runner, model, tokenizer) -> str:
-    """The rendered conversation ends by opening the assistant's turn."""
-    without = tokenizer.apply_chat_template(MESSAGES, tokenize=False)
-    want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
-    got = text(call(tokenizer, list(MESSAGES)), call.name, " (render with tokenize=False)")
-    if got == without and want != without:
-        raise Fail("your text ends after the user's turn: nothing in it says that the assistant speaks next.")
-    if got != want:
-        raise Fail(f"the text should be the whole conversation, ending with the assistant's opener "
-                   f"{want[len(without):]!r}; yours ends with {got[-40:]!r}.")
-    return f"add_generation_prompt=True ends the prompt with {want[len(without):]!r}, so the next tokens are the answer."
+def check_batched_new_tokens(call: Runner, model, tokenizer) -> str:
+    """Each row of the batched generation equals its prompt generated alone."""
+    tokenizer = with_pad_token(tokenizer)
+    rows = call(model, tokenizer, list(PADDING_PROMPTS))
+    if not (isinstance(rows, torch.Tensor) and rows.dim() == 2 and rows.shape[0] == len(PADDING_PROMPTS)):
+        raise Fail(f"{call.name} returned {kind_of(rows)}; it should return a 2-D tensor, one row per prompt.")
+    pad = tokenizer.pad_token_id
+    for prompt, row in zip(PADDING_PROMPTS, rows.tolist()):
+        want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
+        while row and row[-1] == pad and len(row) > len(want):
+            row.pop()  # a row that ended early is padded to the batch's length
+        if row != want:
+            raise Fail(f"the batch's row for {prompt!r} is {shown(tokenizer, row)}; the same prompt generated alone "
+                       f"gives {shown(tokenizer, want)}.")
+    return "with padding on the left, every prompt ends at the last position, and each row equals its prompt alone."
 
 
-def check_chat_input_ids(call: Runner, model, tokenizer) -> str:
-    """The conversation's token ids start with exactly one BOS token, as apply_chat_template gives them."""
-    tokenizer = copy.deepcopy(tokenizer)
-    tokenizer.add_bos_token = True  # as Llama's, Mistral's and Gemma's tokenizers do
-    want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, return_dict=True)["input_ids"]
-    got = token_ids(call(tokenizer, list(MESSAGES)), call.name)
-    bos = tokenizer.bos_token_id
-    if bos is not None and got[:2] == [bos, bos] and want[:2] != [bos, bos]:
-        raise Fail("your ids start with two BOS tokens.")
-    if got != want:
-        raise Fail(f"your ids differ from the template's own tokenization (first ids {got[:4]}, expected {want[:4]}).")
-    return "the template writes the BOS token itself, so the text is tokenized without adding special tokens."
-
-
-QUESTIONS = ["What is the capital of France?", "Name a colour of the sky.", "What do cats like to eat?"]
-
-
-def check_chat_replies(call: Runner, model, tokenizer) -> str:
-    """Each reply, from one batch, equals the same conversation's reply generated alone, and is only the reply."""
-    if not tokenizer.chat_template:
-        raise Fail("this model has no chat template, which this exercise needs: set MODEL_NAME to a chat model.")
+def check_left_padded_batch(call: Runner, model, tokenizer) -> str:
+    """A tokenizer without a pad token is given one, and the batch is left-padded with an attention mask."""
     tokenizer = copy.deepcopy(tokenizer)
     tokenizer.pad_token = None  # as many base models ship
-    replies = call(model, tokenizer, list(QUESTIONS))
-    if not (isinstance(replies, list) and len(replies) == len(QUESTIONS) and all(isinstance(r, str) for r in replies)):
-        raise Fail(f"{call.name} returned {kind_of(replies)}; it should return a list of {len(QUESTIONS)} strings.")
-    for question, reply in zip(QUESTIONS, replies, strict=True):
-        chat = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
-                                             return_dict=True, return_tensors="pt").to(model.device)
-        alone = model.generate(**chat, max_new_tokens=40, do_sample=False, stop_strings=["."], tokenizer=tokenizer,
-                               pad_token_id=tokenizer.eos_token_id)[0, chat["input_ids"].shape[1]:]
-        want = tokenizer.decode(alone, skip_special_tokens=True)
-        if question in reply:
-            raise Fail(f"your reply to {question!r} contains the question itself: {reply[:60]!r}…")
-        if reply.startswith(want) and reply != want:
-            raise Fail(f"your reply to {question!r} runs on past {want!r}.")
-        if reply != want:
-            raise Fail(f"your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.")
-    return ("a chat template per conversation, a pad token, left padding, a length limit and a stop string: each reply "
-            "is what the model says to that conversation alone.")
+    batch = call(tokenizer, list(PADDING_PROMPTS))
+    if not (isinstance(batch, Mapping) and "input_ids" in batch and "attention_mask" in batch):
+        raise Fail(f"{call.name} returned {kind_of(batch)}; it should return the tokenizer's whole output "
+                   "(input_ids and attention_mask), which generate takes with **.")
+    ids, mask = (torch.as_tensor(batch[key]) for key in ("input_ids", "attention_mask"))
+    if ids.dim() != 2 or ids.shape != mask.shape or ids.shape[0] != len(PADDING_PROMPTS):
+        raise Fail("input_ids and attention_mask are not two tensors of the same shape, one row per prompt.")
+    for prompt, row, row_mask in zip(PADDING_PROMPTS, ids.tolist(), mask.tolist()):
+        if row_mask != sorted(row_mask):
+            raise Fail("the short prompt's padding (attention_mask 0) comes after its text.")
+        if row[len(row) - sum(row_mask):] != tokenizer(prompt)["input_ids"]:
+            raise Fail(f"the row for {prompt!r} does not end with that prompt's tokens.")
+    return "the EOS token serves as pad token, and the attention mask tells the model to ignore it."
 
 
 EXERCISES = [
-    Exercise("chat_prompt", check_chat_prompt, fix="add_generation_prompt=True", hints=(
-        "print your text's end, then look at how the template starts an assistant's turn.",
-        "apply_chat_template(messages, add_generation_prompt=True, tokenize=False).")),
-    Exercise("chat_input_ids", check_chat_input_ids, fix="add_special_tokens=False", hints=(
-        "the rendered text already starts with a special token. What does the tokenizer add to any text by default?",
-        "tokenizer(text, add_special_tokens=False), or let apply_chat_template tokenize.")),
-    Exercise("chat_replies", check_chat_replies, fix="stop_strings", hints=(
-        "run it on one question first, then on three: print the whole output, then what your function returns. "
-        "Notebooks 03, 06 and 07 each show one of the things to change.",
-        "give the tokenizer a pad token on a copy, pad on the left, pass stop_strings=['.'] with tokenizer=tokenizer, "
-        "and decode only output[:, batch['input_ids'].shape[1]:].")),
+    Exercise("batched_new_tokens", check_batched_new_tokens, fix="padding_side=\"left\"", hints=(
+        "print the padded batch: where is the short prompt's padding, and what comes right after its last token?",
+        "pad on the left: padding_side=\"left\".")),
+    Exercise("left_padded_batch", check_left_padded_batch, fix="pad_token = ", hints=(
+        "a batch needs a token to fill the gaps. Does this tokenizer have one? Look at tokenizer.pad_token.",
+        "reuse the EOS token, on a copy so that the caller's tokenizer stays as it was: tokenizer = copy.deepcopy(tokenizer), "
+        "then tokenizer.pad_token = tokenizer.eos_token.")),
 ]
 
 
-def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str]:
-    """How many BOS tokens start the ids when the rendered template is tokenized by a tokenizer that adds BOS."""
-    if not tokenizer.chat_template or tokenizer.bos_token is None:
-        return None, "this model has no chat template, or no BOS token."
-    adding = copy.deepcopy(tokenizer)
-    adding.add_bos_token = True
-    text = adding.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
-    ids = adding(text)["input_ids"]
-    count = leading_count(ids, adding.bos_token_id)
-    return count, (f"The rendered text {'already starts' if text.startswith(adding.bos_token) else 'does not start'} "
-                   f"with {adding.bos_token!r}, and the tokenizer adds one more to any text it encodes.")
+def right_padded_row_equals_alone(model, tokenizer) -> tuple[Any, str]:
+    """Whether the short prompt's row of a right-padded batch equals that prompt generated alone."""
+    right = with_pad_token(tokenizer, "right")
+    batch = greedy(model, right, PADDING_PROMPTS, max_new_tokens=8)
+    short = min(range(len(PADDING_PROMPTS)), key=lambda i: len(tokenizer(PADDING_PROMPTS[i])["input_ids"]))
+    alone = greedy(model, right, [PADDING_PROMPTS[short]], max_new_tokens=8)[0]
+    same = batch[short].tolist() == alone.tolist()
+    return same, ("With padding on the right, the short prompt's row continues after its padding, not after its text. "
+                  + ("Here that changed its tokens." if not same else
+                     "This model happened to give the same tokens anyway; the default model does not."))
 
 
 PREDICTIONS = [
-    Prediction("Predict: render the conversation with tokenize=False, then tokenize that text with a tokenizer that adds "
-               "BOS (as Llama's does): how many BOS tokens start the ids? Answer with a number.",
-               bos_tokens_after_tokenizing_the_text),
+    Prediction(f"Predict: in a right-padded batch of {PADDING_PROMPTS}, will the shorter prompt's 8 new tokens equal "
+               "what it gives alone? Answer True or False.", right_padded_row_equals_alone),
 ]

@@ -1,82 +1,99 @@
-"""Lesson 09's exercise (counting the tokens a batch generated, checked) and predict-then-run question."""
+"""Lesson 09's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/09/)."""
 
 from __future__ import annotations
 
-import time
-from numbers import Integral, Real
+import copy
 from typing import Any
 
-import torch
-
-from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
-from helpers.generation import eos_ids, greedy, with_pad_token
-
-# One question with a short answer, one with a long one: the short row ends early and is padded while the other runs on.
-SPEED_QUESTIONS = ["What is 2 + 2? Answer with the number only.", "Tell me a long story about a dragon who learns to fly."]
+from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, text, token_ids
+from helpers.generation import MESSAGES, leading_count
 
 
-def speed_prompts(tokenizer) -> list[str]:
-    """The questions as prompt texts, in the model's chat template where it has one."""
+def check_chat_prompt(call: Runner, model, tokenizer) -> str:
+    """The rendered conversation ends by opening the assistant's turn."""
+    without = tokenizer.apply_chat_template(MESSAGES, tokenize=False)
+    want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
+    got = text(call(tokenizer, list(MESSAGES)), call.name, " (render with tokenize=False)")
+    if got == without and want != without:
+        raise Fail("your text ends after the user's turn: nothing in it says that the assistant speaks next.")
+    if got != want:
+        raise Fail(f"the text should be the whole conversation, ending with the assistant's opener "
+                   f"{want[len(without):]!r}; yours ends with {got[-40:]!r}.")
+    return f"add_generation_prompt=True ends the prompt with {want[len(without):]!r}, so the next tokens are the answer."
+
+
+def check_chat_input_ids(call: Runner, model, tokenizer) -> str:
+    """The conversation's token ids start with exactly one BOS token, as apply_chat_template gives them."""
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.add_bos_token = True  # as Llama's, Mistral's and Gemma's tokenizers do
+    want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, return_dict=True)["input_ids"]
+    got = token_ids(call(tokenizer, list(MESSAGES)), call.name)
+    bos = tokenizer.bos_token_id
+    if bos is not None and got[:2] == [bos, bos] and want[:2] != [bos, bos]:
+        raise Fail("your ids start with two BOS tokens.")
+    if got != want:
+        raise Fail(f"your ids differ from the template's own tokenization (first ids {got[:4]}, expected {want[:4]}).")
+    return "the template writes the BOS token itself, so the text is tokenized without adding special tokens."
+
+
+QUESTIONS = ["What is the capital of France?", "Name a colour of the sky.", "What do cats like to eat?"]
+
+
+def check_chat_replies(call: Runner, model, tokenizer) -> str:
+    """Each reply, from one batch, equals the same conversation's reply generated alone, and is only the reply."""
     if not tokenizer.chat_template:
-        return list(SPEED_QUESTIONS)
-    return [tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True, tokenize=False)
-            for question in SPEED_QUESTIONS]
-
-
-def generated_counts(model, tokenizer, prompts: list[str]) -> list[tuple[int, bool]]:
-    """For each prompt of the left-padded greedy batch: how many tokens generate produced (its EOS included), and
-    whether it ended with EOS."""
-    eos = eos_ids(model, tokenizer)
-    counts = []
-    for row in greedy(model, tokenizer, prompts, max_new_tokens=24).tolist():
-        ends = [i for i, token in enumerate(row) if token in eos]
-        counts.append((ends[0] + 1, True) if ends else (len(row), False))
-    return counts
-
-
-def check_generation_speed(call: Runner, model, tokenizer) -> str:
-    """The count is the tokens the model generated (with or without each row's EOS), and the seconds are the call's."""
-    tokenizer = with_pad_token(tokenizer, "left")
-    prompts = speed_prompts(tokenizer)
-    started = time.perf_counter()
-    result = call(model, tokenizer, prompts)
-    elapsed = time.perf_counter() - started
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise Fail(f"{call.name} returned {kind_of(result)}; it should return two numbers: (tokens, seconds).")
-    tokens, seconds = (value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value for value in result)
-    if not isinstance(tokens, Integral) or not isinstance(seconds, Real):
-        raise Fail(f"{call.name} returned ({kind_of(tokens)}, {kind_of(seconds)}); it should return (a whole number, seconds).")
-    counts, ended = zip(*generated_counts(model, tokenizer, prompts), strict=True)
-    if tokens not in (sum(counts), sum(counts) - sum(ended)):
-        raise Fail(f"your count is {tokens}, but the model generated {sum(counts)} tokens for these {len(prompts)} "
-                   f"prompts ({' and '.join(map(str, counts))}, each row's EOS included): your tokens per second would "
-                   f"be {tokens / sum(counts):.1f} times the truth.")
-    if not 0 < seconds <= elapsed:
-        raise Fail(f"your seconds are {seconds!r}, but the whole call of {call.name} took {elapsed:.2f} s.")
-    return ("a batch's output also holds the prompts and, after a row ends, padding until the longest row ends: neither "
-            "was generated, so tokens per second must not count them.")
+        raise Fail("this model has no chat template, which this exercise needs: set MODEL_NAME to a chat model.")
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.pad_token = None  # as many base models ship
+    replies = call(model, tokenizer, list(QUESTIONS))
+    if not (isinstance(replies, list) and len(replies) == len(QUESTIONS) and all(isinstance(r, str) for r in replies)):
+        raise Fail(f"{call.name} returned {kind_of(replies)}; it should return a list of {len(QUESTIONS)} strings.")
+    for question, reply in zip(QUESTIONS, replies, strict=True):
+        chat = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
+                                             return_dict=True, return_tensors="pt").to(model.device)
+        alone = model.generate(**chat, max_new_tokens=40, do_sample=False, stop_strings=["."], tokenizer=tokenizer,
+                               pad_token_id=tokenizer.eos_token_id)[0, chat["input_ids"].shape[1]:]
+        want = tokenizer.decode(alone, skip_special_tokens=True)
+        if question in reply:
+            raise Fail(f"your reply to {question!r} contains the question itself: {reply[:60]!r}…")
+        if reply.startswith(want) and reply != want:
+            raise Fail(f"your reply to {question!r} runs on past {want!r}.")
+        if reply != want:
+            raise Fail(f"your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.")
+    return ("a chat template per conversation, a pad token, left padding, a length limit and a stop string: each reply "
+            "is what the model says to that conversation alone.")
 
 
 EXERCISES = [
-    Exercise("generation_speed", check_generation_speed, fix="!= tokenizer.pad_token_id", hints=(
-        "print the output of generate, row by row: which of its tokens did the model produce in this call?",
-        "keep only the new columns, output[:, batch['input_ids'].shape[1]:], and count the tokens in them that are not "
-        "tokenizer.pad_token_id.")),
+    Exercise("chat_prompt", check_chat_prompt, fix="add_generation_prompt=True", hints=(
+        "print your text's end, then look at how the template starts an assistant's turn.",
+        "apply_chat_template(messages, add_generation_prompt=True, tokenize=False).")),
+    Exercise("chat_input_ids", check_chat_input_ids, fix="add_special_tokens=False", hints=(
+        "the rendered text already starts with a special token. What does the tokenizer add to any text by default?",
+        "tokenizer(text, add_special_tokens=False), or let apply_chat_template tokenize.")),
+    Exercise("chat_replies", check_chat_replies, fix="stop_strings", hints=(
+        "run it on one question first, then on three: print the whole output, then what your function returns. "
+        "Notebooks 03, 06 and 08 each show one of the things to change.",
+        "give the tokenizer a pad token on a copy, pad on the left, pass stop_strings=['.'] with tokenizer=tokenizer, "
+        "and decode only output[:, batch['input_ids'].shape[1]:].")),
 ]
 
 
-def roofline_in_bfloat16(model, tokenizer) -> tuple[Any, str]:
-    """How the batch-1 roofline changes when the same weights are stored in bfloat16 instead of their own dtype."""
-    parameters = sum(p.numel() for p in model.parameters())
-    now = sum(p.numel() * p.element_size() for p in model.parameters())
-    ratio = now / (parameters * torch.tensor([], dtype=torch.bfloat16).element_size())
-    outcome = {0.5: "half", 1.0: "the same", 2.0: "double"}.get(round(ratio, 1), f"{ratio:.1f} times")
-    return outcome, (f"The roofline is bandwidth divided by the bytes each token reads: {now / 1e6:.0f} MB now, "
-                     f"{now / ratio / 1e6:.0f} MB in bfloat16. Whether a CPU reaches the higher roofline is another "
-                     "matter: the table shows how close each variant comes.")
+def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str]:
+    """How many BOS tokens start the ids when the rendered template is tokenized by a tokenizer that adds BOS."""
+    if not tokenizer.chat_template or tokenizer.bos_token is None:
+        return None, "this model has no chat template, or no BOS token."
+    adding = copy.deepcopy(tokenizer)
+    adding.add_bos_token = True
+    text = adding.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
+    ids = adding(text)["input_ids"]
+    count = leading_count(ids, adding.bos_token_id)
+    return count, (f"The rendered text {'already starts' if text.startswith(adding.bos_token) else 'does not start'} "
+                   f"with {adding.bos_token!r}, and the tokenizer adds one more to any text it encodes.")
 
 
 PREDICTIONS = [
-    Prediction("Predict: stored in bfloat16 instead of float32, the same weights would make the batch-1 roofline "
-               "'half', 'the same' or 'double'? Answer with one of those strings.", roofline_in_bfloat16),
+    Prediction("Predict: render the conversation with tokenize=False, then tokenize that text with a tokenizer that adds "
+               "BOS (as Llama's does): how many BOS tokens start the ids? Answer with a number.",
+               bos_tokens_after_tokenizing_the_text),
 ]

@@ -1,60 +1,82 @@
-"""Lesson 10's exercise (a logits processor of your own, checked) and predict-then-run question."""
+"""Lesson 10's exercise (counting the tokens a batch generated, checked) and predict-then-run question."""
 
 from __future__ import annotations
 
+import time
+from numbers import Integral, Real
 from typing import Any
 
 import torch
-from transformers import LogitsProcessor, set_seed
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, text
+from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
+from helpers.generation import eos_ids, greedy, with_pad_token
 
-DIGIT_PROMPTS = ["The Berlin Wall fell in the year", "Count with me: one, two,"]
-
-
-def check_digits_only(call: Runner, model, tokenizer) -> str:
-    """The new text has no character but digits and spaces."""
-    for prompt in DIGIT_PROMPTS:
-        got = text(call(model, tokenizer, prompt), call.name)
-        odd = sorted({character for character in got if not (character.isdigit() or character.isspace())})
-        if odd:
-            raise Fail(f"for {prompt!r} your text is {got!r}, with characters that are not digits: {''.join(odd)!r}.")
-    return ("a logits processor gets each step's scores and returns them changed: -inf for every token that is not "
-            "allowed, so that generate can never choose it.")
+# One question with a short answer, one with a long one: the short row ends early and is padded while the other runs on.
+SPEED_QUESTIONS = ["What is 2 + 2? Answer with the number only.", "Tell me a long story about a dragon who learns to fly."]
 
 
-class Ban(LogitsProcessor):
-    """Sets one token's score to -inf at every step."""
-
-    def __init__(self, token: int) -> None:
-        self.token = token
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        return scores.index_fill(1, torch.tensor([self.token], device=scores.device), float("-inf"))
+def speed_prompts(tokenizer) -> list[str]:
+    """The questions as prompt texts, in the model's chat template where it has one."""
+    if not tokenizer.chat_template:
+        return list(SPEED_QUESTIONS)
+    return [tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True, tokenize=False)
+            for question in SPEED_QUESTIONS]
 
 
-def sampling_a_banned_token(model, tokenizer) -> tuple[Any, str]:
-    """Whether sampling ever picks, as its first new token, the greedy choice after that token is set to -inf."""
-    inputs = tokenizer("Once upon a time", return_tensors="pt").to(model.device)
-    first = model.generate(**inputs, max_new_tokens=1, do_sample=False)[0, -1].item()
-    picked = set()
-    for seed in range(20):
-        set_seed(seed)
-        output = model.generate(**inputs, max_new_tokens=1, do_sample=True, temperature=2.0, top_k=0,
-                                logits_processor=[Ban(first)])
-        picked.add(output[0, -1].item())
-    return first in picked, (f"{len(picked)} different first tokens in 20 hot samples, never the banned one: a score "
-                             "of -inf has probability exp(-inf) = 0 after the softmax, at any temperature.")
+def generated_counts(model, tokenizer, prompts: list[str]) -> list[tuple[int, bool]]:
+    """For each prompt of the left-padded greedy batch: how many tokens generate produced (its EOS included), and
+    whether it ended with EOS."""
+    eos = eos_ids(model, tokenizer)
+    counts = []
+    for row in greedy(model, tokenizer, prompts, max_new_tokens=24).tolist():
+        ends = [i for i, token in enumerate(row) if token in eos]
+        counts.append((ends[0] + 1, True) if ends else (len(row), False))
+    return counts
+
+
+def check_generation_speed(call: Runner, model, tokenizer) -> str:
+    """The count is the tokens the model generated (with or without each row's EOS), and the seconds are the call's."""
+    tokenizer = with_pad_token(tokenizer, "left")
+    prompts = speed_prompts(tokenizer)
+    started = time.perf_counter()
+    result = call(model, tokenizer, prompts)
+    elapsed = time.perf_counter() - started
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise Fail(f"{call.name} returned {kind_of(result)}; it should return two numbers: (tokens, seconds).")
+    tokens, seconds = (value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value for value in result)
+    if not isinstance(tokens, Integral) or not isinstance(seconds, Real):
+        raise Fail(f"{call.name} returned ({kind_of(tokens)}, {kind_of(seconds)}); it should return (a whole number, seconds).")
+    counts, ended = zip(*generated_counts(model, tokenizer, prompts), strict=True)
+    if tokens not in (sum(counts), sum(counts) - sum(ended)):
+        raise Fail(f"your count is {tokens}, but the model generated {sum(counts)} tokens for these {len(prompts)} "
+                   f"prompts ({' and '.join(map(str, counts))}, each row's EOS included): your tokens per second would "
+                   f"be {tokens / sum(counts):.1f} times the truth.")
+    if not 0 < seconds <= elapsed:
+        raise Fail(f"your seconds are {seconds!r}, but the whole call of {call.name} took {elapsed:.2f} s.")
+    return ("a batch's output also holds the prompts and, after a row ends, padding until the longest row ends: neither "
+            "was generated, so tokens per second must not count them.")
 
 
 EXERCISES = [
-    Exercise("digits_only", check_digits_only, fix="~mask", hints=(
-        "print which tokens end up at -inf after __call__: the ones you meant to allow, or all the others?",
-        "masked_fill fills where the mask is True: fill where it is False, scores.masked_fill(~mask, float('-inf')).")),
+    Exercise("generation_speed", check_generation_speed, fix="!= tokenizer.pad_token_id", hints=(
+        "print the output of generate, row by row: which of its tokens did the model produce in this call?",
+        "keep only the new columns, output[:, batch['input_ids'].shape[1]:], and count the tokens in them that are not "
+        "tokenizer.pad_token_id.")),
 ]
 
+
+def roofline_in_bfloat16(model, tokenizer) -> tuple[Any, str]:
+    """How the batch-1 roofline changes when the same weights are stored in bfloat16 instead of their own dtype."""
+    parameters = sum(p.numel() for p in model.parameters())
+    now = sum(p.numel() * p.element_size() for p in model.parameters())
+    ratio = now / (parameters * torch.tensor([], dtype=torch.bfloat16).element_size())
+    outcome = {0.5: "half", 1.0: "the same", 2.0: "double"}.get(round(ratio, 1), f"{ratio:.1f} times")
+    return outcome, (f"The roofline is bandwidth divided by the bytes each token reads: {now / 1e6:.0f} MB now, "
+                     f"{now / ratio / 1e6:.0f} MB in bfloat16. Whether a CPU reaches the higher roofline is another "
+                     "matter: the table shows how close each variant comes.")
+
+
 PREDICTIONS = [
-    Prediction("Predict: a logits processor sets the most likely first token's score to -inf. Sampling at temperature 2 "
-               "with top-k off, 20 times: will any sample pick that token? Answer True or False.",
-               sampling_a_banned_token),
+    Prediction("Predict: stored in bfloat16 instead of float32, the same weights would make the batch-1 roofline "
+               "'half', 'the same' or 'double'? Answer with one of those strings.", roofline_in_bfloat16),
 ]

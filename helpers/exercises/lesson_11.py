@@ -1,0 +1,60 @@
+"""Lesson 10's exercise (a logits processor of your own, checked) and predict-then-run question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers import LogitsProcessor, set_seed
+
+from helpers.exercises import Exercise, Fail, Prediction, Runner, text
+
+DIGIT_PROMPTS = ["The Berlin Wall fell in the year", "Count with me: one, two,"]
+
+
+def check_digits_only(call: Runner, model, tokenizer) -> str:
+    """The new text has no character but digits and spaces."""
+    for prompt in DIGIT_PROMPTS:
+        got = text(call(model, tokenizer, prompt), call.name)
+        odd = sorted({character for character in got if not (character.isdigit() or character.isspace())})
+        if odd:
+            raise Fail(f"for {prompt!r} your text is {got!r}, with characters that are not digits: {''.join(odd)!r}.")
+    return ("a logits processor gets each step's scores and returns them changed: -inf for every token that is not "
+            "allowed, so that generate can never choose it.")
+
+
+class Ban(LogitsProcessor):
+    """Sets one token's score to -inf at every step."""
+
+    def __init__(self, token: int) -> None:
+        self.token = token
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        return scores.index_fill(1, torch.tensor([self.token], device=scores.device), float("-inf"))
+
+
+def sampling_a_banned_token(model, tokenizer) -> tuple[Any, str]:
+    """Whether sampling ever picks, as its first new token, the greedy choice after that token is set to -inf."""
+    inputs = tokenizer("Once upon a time", return_tensors="pt").to(model.device)
+    first = model.generate(**inputs, max_new_tokens=1, do_sample=False)[0, -1].item()
+    picked = set()
+    for seed in range(20):
+        set_seed(seed)
+        output = model.generate(**inputs, max_new_tokens=1, do_sample=True, temperature=2.0, top_k=0,
+                                logits_processor=[Ban(first)])
+        picked.add(output[0, -1].item())
+    return first in picked, (f"{len(picked)} different first tokens in 20 hot samples, never the banned one: a score "
+                             "of -inf has probability exp(-inf) = 0 after the softmax, at any temperature.")
+
+
+EXERCISES = [
+    Exercise("digits_only", check_digits_only, fix="~mask", hints=(
+        "print which tokens end up at -inf after __call__: the ones you meant to allow, or all the others?",
+        "masked_fill fills where the mask is True: fill where it is False, scores.masked_fill(~mask, float('-inf')).")),
+]
+
+PREDICTIONS = [
+    Prediction("Predict: a logits processor sets the most likely first token's score to -inf. Sampling at temperature 2 "
+               "with top-k off, 20 times: will any sample pick that token? Answer True or False.",
+               sampling_a_banned_token),
+]
