@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab check test lint exercises browser test-gpu test-latest lock links notebooks bench speed-lab pack clean
+.PHONY: setup model lab check test lint exercises browser test-gpu test-latest lock links notebooks bench bench-serving speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -76,6 +76,9 @@ notebooks: model  ## re-execute every notebook and store its outputs
 
 bench: model  ## measure set-up, load and notebook times; print a report
 	$(PY) scripts/benchmark.py
+
+bench-serving: model  ## measure 8 chat requests: one by one, padded, continuous batching, and through `transformers serve` (1 and 8 clients)
+	$(PY) scripts/benchmark_serving.py
 
 speed-lab: model  ## run the speed and memory lab (notebook 10) with 128 tokens and update docs/speed-lab.md; SPEED_LAB_ARGS=--help for options
 	$(PY) scripts/speed_lab.py $(SPEED_LAB_ARGS)
