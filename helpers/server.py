@@ -7,6 +7,7 @@ failure said in one line (a port in use, a server that does not come up, a serve
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -108,6 +109,7 @@ def start_server(model: str | Path, port: int | None = None, continuous_batching
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
     server = Server(process, port, log)
+    atexit.register(server.stop)  # a server outlives no Python process that started it, a notebook's kernel included
     deadline = time.monotonic() + timeout
     while not server.healthy():
         if process.poll() is not None:

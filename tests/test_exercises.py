@@ -4,6 +4,7 @@ is reported in one line instead of crashing."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
 import re
@@ -13,11 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
+import openai
 import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
 from helpers.exercises import Exercise, exercises_for, lessons, predictions_for
+from helpers.server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = [(lesson, number) for lesson in lessons() for number in range(len(exercises_for(lesson)))]
@@ -204,7 +207,14 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
     arguments = {"model": model, "prompt": "I am", "prompts": ["I am", "A list of colors: red"], "steps": 3, "seed": 1,
                  "messages": [{"role": "user", "content": "Hello!"}], "model_name": str(tiny_llama),
                  "questions": ["Hello! How are you today?", "Tell me a joke."], "ids": [5, 6, 7, 8],
-                 "sample": "I am a cat. The cat sat on the mat.", "words": 10}
+                 "sample": "I am a cat. The cat sat on the mat.", "words": 10, "question": "Hello! How are you today?"}
+    servers = contextlib.ExitStack()  # a server for the exercises that take a client, started at the first one
+
+    def client() -> openai.OpenAI:
+        if "client" not in arguments:
+            server = servers.enter_context(start_server(tiny_llama))
+            arguments["client"] = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0)
+        return arguments["client"]
 
     def without_timings(answer):  # seconds measured by the answer differ from call to call
         return tuple(part for part in answer if not isinstance(part, float)) if isinstance(answer, tuple) else answer
@@ -213,32 +223,34 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
         return (tokenizer.pad_token, tokenizer.padding_side, tokenizer.add_bos_token, len(tokenizer),
                 model.generation_config.to_json_string(), sum(p.sum().item() for p in model.parameters()))
 
-    for lesson in lessons():
-        for exercise in exercises_for(lesson):
-            solution = defined(exercise.solution_code, exercise.function)
-            names = inspect.signature(solution).parameters
-            for tokenizer in (without, with_pad):
-                before = state(tokenizer)
-                call = {**arguments, "tokenizer": tokenizer}
-                try:
-                    prompt = tokenizer(arguments["prompt"], return_tensors="pt")
-                    if "logits_processor" in names:  # a decoding strategy: generate calls it
-                        answers = [model.generate(**prompt, custom_generate=solution, max_new_tokens=5) for _ in range(2)]
-                    elif inspect.isclass(solution) and issubclass(solution, StoppingCriteria):  # generate calls it too
-                        criteria = StoppingCriteriaList([solution(tokenizer, prompt["input_ids"].shape[1])])
-                        answers = [model.generate(**prompt, stopping_criteria=criteria, max_new_tokens=5) for _ in range(2)]
+    with servers:  # stopped however the test ends
+        for lesson in lessons():
+            for exercise in exercises_for(lesson):
+                solution = defined(exercise.solution_code, exercise.function)
+                names = inspect.signature(solution).parameters
+                for tokenizer in (without, with_pad):
+                    before = state(tokenizer)
+                    call = {**arguments, "tokenizer": tokenizer}
+                    try:
+                        prompt = tokenizer(arguments["prompt"], return_tensors="pt")
+                        if "logits_processor" in names:  # a decoding strategy: generate calls it
+                            answers = [model.generate(**prompt, custom_generate=solution, max_new_tokens=5) for _ in range(2)]
+                        elif inspect.isclass(solution) and issubclass(solution, StoppingCriteria):  # generate calls it too
+                            criteria = StoppingCriteriaList([solution(tokenizer, prompt["input_ids"].shape[1])])
+                            answers = [model.generate(**prompt, stopping_criteria=criteria, max_new_tokens=5) for _ in range(2)]
+                        else:
+                            call |= {"client": client()} if "client" in names else {}
+                            answers = [solution(*(call[name] for name in names)) for _ in range(2)]
+                    except ValueError as error:  # this task assumes a pad token: the check hands it one
+                        assert tokenizer is without and "pad" in str(error), error
+                        continue
+                    assert state(tokenizer) == before, f"{exercise.function} changed its arguments"
+                    first, second = (a["input_ids"] if isinstance(a, Mapping) else without_timings(a) for a in answers)
+                    if isinstance(first, torch.nn.Module):  # a loaded model: the same kind, with the same weights
+                        assert type(first) is type(second) and str(first.state_dict()) == str(second.state_dict())
                     else:
-                        answers = [solution(*(call[name] for name in names)) for _ in range(2)]
-                except ValueError as error:  # this task assumes a pad token: the check hands it one
-                    assert tokenizer is without and "pad" in str(error), error
-                    continue
-                assert state(tokenizer) == before, f"{exercise.function} changed its arguments"
-                first, second = (a["input_ids"] if isinstance(a, Mapping) else without_timings(a) for a in answers)
-                if isinstance(first, torch.nn.Module):  # a loaded model: the same kind, with the same weights
-                    assert type(first) is type(second) and str(first.state_dict()) == str(second.state_dict())
-                else:
-                    assert (first == second).all() if isinstance(first, torch.Tensor) else first == second, exercise.function
-                break
+                        assert (first == second).all() if isinstance(first, torch.Tensor) else first == second, exercise.function
+                    break
 
 
 @pytest.mark.parametrize("lesson", lessons())

@@ -20,8 +20,9 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-
 # Notebook 01 also runs with Llama without bitsandbytes; notebook 10 (the speed lab) runs with Llama and a GPT-2 draft in
 # tests/test_speed.py, through its script.
 LAB = "10_speed_and_memory"
-RUNS = [(notebook, "tiny_gpt2") for notebook in NOTEBOOKS if notebook.stem != LAB] + [
-    (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "09_"))]
+CHAT_ONLY = "12_from_generate_to_a_server"  # a server answers chat: a model without a chat template stops in one line
+RUNS = [(notebook, "tiny_gpt2") for notebook in NOTEBOOKS if notebook.stem not in (LAB, CHAT_ONLY)] + [
+    (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "09_", "12_"))]
 WITHOUT_BITSANDBYTES = (NOTEBOOKS[0], "tiny_llama")
 
 
@@ -50,11 +51,14 @@ def executed(request, tmp_path_factory) -> dict[tuple[Path, str], tuple[subproce
                 break  # a kernel that died before its first reply is started once more; any other failure stands
         return result, target
 
-    jobs = {key: {} for key in RUNS} | {("without bitsandbytes", "tiny_llama"): {"PYTHONPATH": str(blocker.parent)}}
+    jobs = {key: {} for key in RUNS} | {("without bitsandbytes", "tiny_llama"): {"PYTHONPATH": str(blocker.parent)},
+                                        ("without a chat template", "tiny_gpt2"): {}}
+    special = {"without bitsandbytes": WITHOUT_BITSANDBYTES[0],
+               "without a chat template": next(n for n in NOTEBOOKS if n.stem == CHAT_ONLY)}
     for model in ("tiny_gpt2", "tiny_llama"):
         request.getfixturevalue(model)  # built here, not in the worker threads
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {key: pool.submit(run, key[0] if isinstance(key[0], Path) else WITHOUT_BITSANDBYTES[0], key[1], env)
+        futures = {key: pool.submit(run, key[0] if isinstance(key[0], Path) else special[key[0]], key[1], env)
                    for key, env in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
 
@@ -77,3 +81,8 @@ def test_notebook_01_continues_unquantized_without_bitsandbytes(executed):
     text = finished(executed, ("without bitsandbytes", "tiny_llama"))
     assert "bitsandbytes blocked by the test" in text and "Continuing unquantized" in text
     assert "Linear4bit" not in text and "4-bit nf4" not in text
+
+
+def test_the_server_lesson_stops_in_one_line_without_a_chat_template(executed):
+    result, _ = executed[("without a chat template", "tiny_gpt2")]
+    assert result.returncode != 0 and "has no chat template, and this lesson serves chat: set MODEL_NAME" in result.stderr

@@ -1,0 +1,6 @@
+def pinned_reply(client, question):
+    """The server's greedy reply to one question (at most 30 tokens), whatever model the server runs."""
+    served = client.models.list().data[0].id  # the name the server knows its model by
+    reply = client.chat.completions.create(
+        model=served, messages=[{"role": "user", "content": question}], max_tokens=30, temperature=0)
+    return reply.choices[0].message.content

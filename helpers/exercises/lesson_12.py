@@ -1,0 +1,117 @@
+"""Lesson 12's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/12/).
+Each check starts its own `transformers serve` on 127.0.0.1 with the loaded model's folder, and stops it."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import openai
+import torch
+from transformers import ContinuousBatchingConfig, GenerationConfig
+
+from helpers.exercises import Exercise, Fail, Prediction, Runner, text, within
+from helpers.server import start_server
+
+QUESTIONS = ["What is the capital of France?", "Name three colours."]
+BATCH_QUESTIONS = ["What is the capital of France?", "Name three colours.", "Why is the sky blue?",
+                   "Write a haiku about the sea.", "What is 2 + 2?", "Tell me a joke.",
+                   "Give me a tip for learning a language.", "What is a cat?"]
+
+
+@contextlib.contextmanager
+def served(model) -> Iterator[tuple[openai.OpenAI, str]]:
+    """A server for the model's folder, and a client for it with the model's served name."""
+    with start_server(model.name_or_path) as server:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=60)
+        yield client, client.models.list().data[0].id
+
+
+def reply(client: openai.OpenAI, name: str, question: str) -> str:
+    """The server's greedy reply of at most 30 tokens, in one piece."""
+    answer = client.chat.completions.create(model=name, messages=[{"role": "user", "content": question}],
+                                            max_tokens=30, temperature=0)
+    return answer.choices[0].message.content
+
+
+@dataclasses.dataclass(frozen=True)
+class Refused:
+    """A request the server refused: its HTTP status and what it said."""
+
+    status: int
+    detail: Any
+
+
+def server_said(function: Callable) -> Callable:
+    """The learner's function, returning what the server said instead of raising when it refuses a request."""
+    def call(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except openai.APIStatusError as error:
+            body = error.body
+            return Refused(error.status_code, body.get("detail", body) if isinstance(body, dict) else body)
+    return call
+
+
+def check_pinned_reply(call: Runner, model, tokenizer) -> str:
+    """The reply equals the server's own greedy reply, asked with the name it serves its model under."""
+    with served(model) as (client, name):
+        for question in QUESTIONS:
+            got = within(call, lambda q=question: server_said(call.function)(client, q))
+            if isinstance(got, Refused):
+                raise Fail(f"the server refused your request for {question!r} with status {got.status}: {got.detail}")
+            got = text(got, call.name)
+            want = reply(client, name, question)
+            if got != want:
+                raise Fail(f"for {question!r} you returned {got!r}; the server's greedy reply is {want!r}.")
+    return "the server answers only for the model it was started with, under the name GET /v1/models lists."
+
+
+def check_streamed_reply(call: Runner, model, tokenizer) -> str:
+    """The pieces put together equal the server's reply in one piece."""
+    with served(model) as (client, name):
+        for question in QUESTIONS:
+            got = text(within(call, lambda q=question: call.function(client, name, q)), call.name)
+            want = reply(client, name, question)
+            if got != want:
+                raise Fail(f"for {question!r} your pieces make {got!r}; the reply in one piece is {want!r}.")
+    return "a stream's first chunk names the role and its last one the finish reason, with no text: only the others add."
+
+
+EXERCISES = [
+    Exercise("pinned_reply", check_pinned_reply, fix="models.list", hints=(
+        "read what the server answered. Which name does it expect in `model`, and would that name be the same on "
+        "another machine?",
+        "ask the server: client.models.list().data[0].id is the name it serves its model under.")),
+    Exercise("streamed_reply", check_streamed_reply, fix="if chunk.choices and chunk.choices[0].delta.content", hints=(
+        "print each chunk of a stream: what does the first one carry, and the last?",
+        "add a piece only when there is one: if chunk.choices and chunk.choices[0].delta.content.")),
+]
+
+
+def continuous_batching_changes_nothing(model, tokenizer) -> tuple[Any, str]:
+    """Whether generate_batch gives each of 8 chat requests the greedy tokens it gets alone."""
+    prompts = [tokenizer.apply_chat_template([{"role": "user", "content": q}], add_generation_prompt=True,
+                                             return_dict=True)["input_ids"] for q in BATCH_QUESTIONS]
+    alone = []
+    for prompt in prompts:
+        ids = torch.tensor([prompt], device=model.device)
+        alone.append(model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=24,
+                                    do_sample=False)[0, len(prompt):].tolist())
+    config = GenerationConfig(max_new_tokens=24, do_sample=False, eos_token_id=tokenizer.eos_token_id,
+                              pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    results = model.generate_batch(prompts, generation_config=config,
+                                   continuous_batching_config=ContinuousBatchingConfig(num_blocks=32, max_batch_tokens=256))
+    same = sum(results[f"req_{i}"].generated_tokens == tokens for i, tokens in enumerate(alone))
+    return same == len(prompts), (f"{same} of {len(prompts)} requests got the tokens they get alone. Continuous batching "
+                                  "changes which tokens share a forward pass, not what each request attends to; in "
+                                  "float32 the scores move too little to change a greedy choice here, though other "
+                                  "kernels and 16 bits can (notebook 08's batches).")
+
+
+PREDICTIONS = [
+    Prediction("Predict: with continuous batching (generate_batch), will each of 8 chat requests get exactly the greedy "
+               "tokens it gets when generated alone? Answer True or False.", continuous_batching_changes_nothing),
+]
