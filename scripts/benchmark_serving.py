@@ -49,8 +49,6 @@ def until_eos(ids: list[int], eos: int) -> list[int]:
 def in_process(model, tokenizer, prompts: list[list[int]], new_tokens: int, repeats: int) -> list[dict]:
     """Sequential, padded-batch and continuous-batching generation of the same prompts: the best of `repeats` runs."""
     eos = tokenizer.eos_token_id
-    alone = [model.generate(torch.tensor([p]), attention_mask=torch.ones(1, len(p), dtype=torch.long),
-                            max_new_tokens=new_tokens, do_sample=False)[0, len(p):].tolist() for p in prompts]
     padded_tokenizer = with_pad_token(tokenizer, "left")
     batch = padded_tokenizer.pad({"input_ids": prompts}, return_tensors="pt")
     config = GenerationConfig(max_new_tokens=new_tokens, do_sample=False, eos_token_id=eos, pad_token_id=padded_tokenizer.pad_token_id)
@@ -68,6 +66,7 @@ def in_process(model, tokenizer, prompts: list[list[int]], new_tokens: int, repe
                                        continuous_batching_config=ContinuousBatchingConfig(**CACHE))
         return [results[f"req_{i}"].generated_tokens for i in range(len(prompts))]
 
+    alone = sequential()  # each request's own tokens, the reference; also a warm-up run
     rows = []
     for name, run in [("one after another", sequential), ("one padded batch", padded), ("continuous batching", continuous)]:
         seconds = []

@@ -160,6 +160,13 @@ def text(value: Any, name: str, instead: str = "") -> str:
     raise Fail(f"{name} returned {kind_of(value)}; it should return a str{instead}.")
 
 
+def new_token_log_probs(model, ids: torch.Tensor, prompt_length: int) -> torch.Tensor:
+    """The log-probability the model gives each token of a one-row sequence after its prompt, from one forward pass."""
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, prompt_length - 1:-1].float()
+    return logits.log_softmax(-1).gather(-1, ids[0, prompt_length:, None])[:, 0]
+
+
 def shown(tokenizer, ids: list[int] | int) -> str:
     """Token ids as the text they decode to, quoted."""
     return repr(tokenizer.decode(ids))

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids, within
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, new_token_log_probs, shown, token_ids, within
 
 CONTINUATION_PROMPTS = ["Once upon a time", "My favourite food is"]
 SETTINGS = [{}, {"repetition_penalty": 1.3}, {"no_repeat_ngram_size": 2}]  # the strategy must honour the call's settings
@@ -15,9 +15,7 @@ SETTINGS = [{}, {"repetition_penalty": 1.3}, {"no_repeat_ngram_size": 2}]  # the
 def log_probability(model, prompt_ids: list[int], new_ids: list[int]) -> float:
     """The sum of the log-probabilities the model gives the new tokens after the prompt, from one forward pass."""
     ids = torch.tensor([prompt_ids + new_ids], device=model.device)
-    with torch.no_grad():
-        logits = model(input_ids=ids).logits[0, len(prompt_ids) - 1:-1].float()
-    return logits.log_softmax(-1).gather(-1, ids[0, len(prompt_ids):, None]).sum().item()
+    return new_token_log_probs(model, ids, len(prompt_ids)).sum().item()
 
 
 def check_likeliest_continuation(call: Runner, model, tokenizer) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, within
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, new_token_log_probs, within
 from helpers.generation import with_pad_token
 
 SENTENCE_ENDS = (".", "!", "?")
@@ -33,9 +33,7 @@ def check_token_probabilities(call: Runner, model, tokenizer) -> str:
         inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
         prompt_length = inputs["input_ids"].shape[1]
         ids = model.generate(**inputs, do_sample=False, max_new_tokens=8)
-        with torch.no_grad():
-            logits = model(input_ids=ids).logits[0, prompt_length - 1:-1].float()
-        want = logits.softmax(-1).gather(-1, ids[0, prompt_length:, None])[:, 0].tolist()
+        want = new_token_log_probs(model, ids, prompt_length).exp().tolist()
         if len(got) != len(want):
             raise Fail(f"{call.name} returned {len(got)} numbers for {len(want)} new tokens.")
         if any(not 0 <= p <= 1 for p in got):
