@@ -1,0 +1,342 @@
+"""The Arabic edition, generated: `python scripts/translate.py [--check | --status | --accept NOTEBOOK:CELL ...]`.
+
+`notebooks/ar/` is written from the executed English notebooks (lessons and solutions) and one translation catalog
+per notebook, `translations/ar/<same path>.yaml`, keyed by cell id. An entry holds the English text it translates
+(`en`), that text's hash and the Arabic (`ar`): markdown cells in full, code cells where a comment explains something
+(the Arabic keeps the code and changes only its comments). Everything else, code and outputs included, is copied, so
+the Arabic edition needs no execution of its own and cannot disagree with the English one.
+
+With no option, the script adds an entry (Arabic empty) for every new cell, drops the entries of removed cells, and
+writes notebooks/ar/; a cell whose translation is missing or stale keeps its English text there. `--status` lists
+what is stale (with the English diff) or missing; `--check` also fails when notebooks/ar/ is not what the catalogs
+give. After updating a stale entry's Arabic, `--accept 06_length_control:c01` records the English it now translates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import functools
+import difflib
+import hashlib
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+LANGUAGE = "ar"
+EDITION = NOTEBOOKS / LANGUAGE
+CATALOGS = ROOT / "translations" / LANGUAGE
+NBVAL_MARKER = re.compile(r"#\s*NBVAL_[A-Z_]+\s*$")
+FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+RTL_OPEN, RTL_CLOSE = '<div dir="rtl">', "</div>"
+COLAB_BLOB = re.compile(r"(https://colab\.research\.google\.com/github/[^)\s]+/blob/[^/)\s]+/)notebooks/")
+RELATIVE_LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)\s]+)\)")
+GLOSSARY = CATALOGS / "glossary.yaml"
+NOT_PROSE = re.compile(r"(```|~~~).*?\1|`[^`]*`|\]\([^)]*\)|<[^>]*>|https?://\S+", re.DOTALL)
+DIACRITICS = re.compile("[\u0640\u064b-\u065f\u0670]")
+HAMZA_FORMS = str.maketrans("أإآ", "ااا")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell whose translation is missing, stale or unusable."""
+
+    notebook: str
+    cell: str
+    kind: str  # "missing", "stale" or "invalid"
+    detail: str = ""
+
+    def __str__(self) -> str:
+        what = {"missing": "has no Arabic translation", "stale": "changed in English since it was translated",
+                "invalid": "has an unusable translation"}[self.kind]
+        return f"{self.notebook} cell {self.cell} {what}" + (f":\n{self.detail}" if self.detail else "")
+
+
+def english_notebooks() -> list[Path]:
+    """Every lesson and solution notebook, in lesson order."""
+    return [*sorted(NOTEBOOKS.glob("[0-9]*.ipynb")), *sorted(NOTEBOOKS.glob("solutions/[0-9]*.ipynb"))]
+
+
+def name(notebook: Path) -> str:
+    """The notebook's path under notebooks/, without its suffix (how --accept and the messages name it)."""
+    return notebook.relative_to(NOTEBOOKS).with_suffix("").as_posix()
+
+
+def catalog_path(notebook: Path) -> Path:
+    """The translation catalog of an English notebook."""
+    return (CATALOGS / notebook.relative_to(NOTEBOOKS)).with_suffix(".yaml")
+
+
+def edition_path(notebook: Path) -> Path:
+    """Where the Arabic twin of an English notebook is written."""
+    return EDITION / notebook.relative_to(NOTEBOOKS)
+
+
+def source_hash(text: str) -> str:
+    """A short, stable hash of a cell's English source."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def translatable_comments(code: str) -> list[str]:
+    """The comments of a code cell that explain something (nbval's markers are instructions, not prose)."""
+    return [line.split("#", 1)[1] for line in comments(code) if not NBVAL_MARKER.match(line)]
+
+
+def comments(code: str) -> list[str]:
+    """The comment tokens of some Python code (as written, `#` included)."""
+    return [token.string for token in python_tokens(code) if token.type == tokenize.COMMENT]
+
+
+def python_tokens(code: str) -> list[tokenize.TokenInfo]:
+    """The tokens of some Python code."""
+    return list(tokenize.generate_tokens(io.StringIO(code).readline))
+
+
+def without_comments(code: str) -> list[tuple[int, str]]:
+    """The code's tokens with its comments left out: what a translation of its comments must not change."""
+    return [(token.type, token.string) for token in python_tokens(code)
+            if token.type not in (tokenize.COMMENT, tokenize.NL)]
+
+
+def needs_translation(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell has prose: markdown, or code with an explaining comment."""
+    return cell.cell_type == "markdown" or (cell.cell_type == "code" and bool(translatable_comments(cell.source)))
+
+
+def load_catalog(path: Path) -> dict[str, dict[str, str]]:
+    """A catalog's entries by cell id (empty when there is no catalog yet)."""
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+
+
+class _Dumper(yaml.SafeDumper):
+    """YAML with multi-line text as literal blocks, so that a translator reads and edits it as text."""
+
+
+_Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
+def dump_catalog(entries: dict[str, dict[str, str]], notebook: Path) -> str:
+    """A catalog file's text: a header naming its notebook, then one entry per cell in notebook order."""
+    header = (f"# Arabic translation of notebooks/{notebook.relative_to(NOTEBOOKS).as_posix()}, by cell id: `en` is\n"
+              "# the English it translates, `hash` that text's hash. See CONTRIBUTING.md (Translating).\n")
+    return header + yaml.dump(entries, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
+
+
+def english_diff(old: str, new: str) -> str:
+    """How a cell's English changed since it was translated, as a unified diff."""
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), "translated", "now", lineterm="", n=1)
+    return "\n".join(f"    {line}" for line in lines)
+
+
+def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, str] | None) -> Problem | None:
+    """What is wrong with one cell's translation, if anything."""
+    where = name(notebook), cell.id
+    if not entry or not (entry.get("ar") or "").strip():
+        return Problem(*where, "missing")
+    if entry.get("hash") != source_hash(cell.source) or entry.get("en") != cell.source:
+        return Problem(*where, "stale", english_diff(entry.get("en") or "", cell.source))
+    if cell.cell_type == "markdown" and (misses := glossary_misses(cell.source, entry["ar"], glossary())):
+        return Problem(*where, "invalid", f"    the Arabic does not use the glossary's term for {', '.join(misses)}")
+    if cell.cell_type == "code":
+        try:
+            same_code = without_comments(entry["ar"]) == without_comments(cell.source)
+        except (tokenize.TokenError, IndentationError, SyntaxError) as error:
+            return Problem(*where, "invalid", f"    the Arabic does not tokenize as Python: {error}")
+        if not same_code:
+            return Problem(*where, "invalid", "    the Arabic changes the code itself: only its comments may change")
+    return None
+
+
+@functools.cache
+def glossary() -> list[dict]:
+    """The glossary's entries: an English term, the pattern that finds it, the Arabic term and its accepted stems."""
+    return yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+
+
+def plain_arabic(text: str) -> str:
+    """Arabic text without diacritics or tatweel, its alef forms unified: how the glossary compares terms."""
+    return DIACRITICS.sub("", text).translate(HAMZA_FORMS)
+
+
+def glossary_misses(english: str, arabic: str, terms: list[dict]) -> list[str]:
+    """The glossary terms the English prose uses and the Arabic does not render with the glossary's term."""
+    prose, rendered = NOT_PROSE.sub(" ", english), plain_arabic(NOT_PROSE.sub(" ", arabic))
+    return [f"{term['en']} ({term['ar']})" for term in terms
+            if re.search(term["match"], prose, re.IGNORECASE)
+            and not any(plain_arabic(form) in rendered for form in term["forms"])]
+
+
+def rtl(markdown: str) -> str:
+    """Arabic markdown as the edition shows it: prose in right-to-left blocks, code left-to-right inside and between."""
+    parts, position = [], 0
+    for fence in FENCE.finditer(markdown):
+        parts += [isolated_prose(markdown[position:fence.start()]), fence.group(0)]
+        position = fence.end()
+    parts.append(isolated_prose(markdown[position:]))
+    return "\n\n".join(part for part in parts if part)
+
+
+def isolated_prose(prose: str) -> str:
+    """A stretch of markdown without fenced code, in a right-to-left block with its inline code isolated left-to-right."""
+    prose = prose.strip("\n")
+    if not prose.strip():
+        return ""
+    prose = INLINE_CODE.sub(lambda match: f'<span dir="ltr">{match.group(0)}</span>', prose)
+    return f"{RTL_OPEN}\n\n{prose}\n\n{RTL_CLOSE}"
+
+
+def relinked(markdown: str, notebook: Path) -> str:
+    """Links rewritten for the Arabic twin's place: Colab opens the Arabic notebook, relative links still resolve."""
+    markdown = COLAB_BLOB.sub(rf"\1notebooks/{LANGUAGE}/", markdown)
+
+    def relink(match: re.Match) -> str:
+        target, _, anchor = match.group(1).partition("#")
+        resolved = (notebook.parent / target).resolve()
+        if resolved.suffix == ".ipynb" and resolved.is_relative_to(NOTEBOOKS):
+            return match.group(0)  # its Arabic twin sits at the same relative place
+        relative = Path(*[".."] * len(edition_path(notebook).parent.relative_to(ROOT).parts), resolved.relative_to(ROOT))
+        return f"]({relative.as_posix()}{'#' + anchor if anchor else ''})"
+
+    return RELATIVE_LINK.sub(relink, markdown)
+
+
+def arabic_notebook(notebook: Path, entries: dict[str, dict[str, str]]) -> nbformat.NotebookNode:
+    """The Arabic twin of an executed English notebook: translated prose and comments, the same code and outputs."""
+    english = nbformat.read(notebook, as_version=4)
+    twin = copy.deepcopy(english)
+    twin.metadata["language"] = LANGUAGE
+    for cell in twin.cells:
+        entry = entries.get(cell.id)
+        if not needs_translation(cell) or check_entry(notebook, cell, entry):
+            continue  # untranslated: stays English until its entry is done (--status lists it)
+        if cell.cell_type == "markdown":
+            cell.source = rtl(relinked(entry["ar"].rstrip("\n"), notebook))
+        else:
+            cell.source = entry["ar"].rstrip("\n")
+    return twin
+
+
+def memory() -> dict[str, str]:
+    """Every current translation by its English text, so that a cell repeated across notebooks is translated once."""
+    return {entry["en"]: entry["ar"] for notebook in english_notebooks()
+            for entry in load_catalog(catalog_path(notebook)).values()
+            if (entry.get("ar") or "").strip() and entry.get("hash") == source_hash(entry.get("en") or "")}
+
+
+def updated_catalog(notebook: Path, known: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The notebook's catalog with an entry for each new cell (Arabic from `known` or empty), none for removed cells."""
+    old = load_catalog(catalog_path(notebook))
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if needs_translation(cell)]
+    return {cell.id: old.get(cell.id) if (old.get(cell.id) or {}).get("ar") else
+            {"hash": source_hash(cell.source), "en": cell.source, "ar": known.get(cell.source, "")}
+            for cell in cells}
+
+
+def problems(notebook: Path) -> list[Problem]:
+    """Every cell of the notebook whose translation is missing, stale or unusable."""
+    entries = load_catalog(catalog_path(notebook))
+    cells = nbformat.read(notebook, as_version=4).cells
+    return [problem for cell in cells if needs_translation(cell)
+            if (problem := check_entry(notebook, cell, entries.get(cell.id)))]
+
+
+def coverage() -> tuple[int, int]:
+    """Cells translated and current, and cells that need a translation, over every notebook."""
+    done = total = 0
+    for notebook in english_notebooks():
+        cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if needs_translation(cell)]
+        total += len(cells)
+        done += len(cells) - len(problems(notebook))
+    return done, total
+
+
+def edition_text(notebook: Path) -> str:
+    """The Arabic twin as the file it is written to."""
+    return nbformat.writes(arabic_notebook(notebook, load_catalog(catalog_path(notebook)))) + "\n"
+
+
+def write() -> None:
+    """Update every catalog with new and removed cells, then write notebooks/ar/."""
+    known = memory()
+    for notebook in english_notebooks():
+        path = catalog_path(notebook)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = dump_catalog(updated_catalog(notebook, known), notebook)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        twin = edition_path(notebook)
+        twin.parent.mkdir(parents=True, exist_ok=True)
+        twin.write_text(edition_text(notebook), encoding="utf-8")
+    expected = {edition_path(notebook) for notebook in english_notebooks()}
+    for orphan in set(EDITION.rglob("*.ipynb")) - expected:
+        orphan.unlink()
+
+
+def accept(which: str) -> None:
+    """Record that a cell's Arabic now translates its current English (after a translator updated it)."""
+    notebook_name, _, cell_id = which.partition(":")
+    notebook = NOTEBOOKS / f"{notebook_name}.ipynb"
+    if not notebook.is_file() or not cell_id:
+        sys.exit(f"error: no notebook cell {which!r}: name it as NOTEBOOK:CELL, e.g. 06_length_control:c01.")
+    cell = next((c for c in nbformat.read(notebook, as_version=4).cells if c.id == cell_id), None)
+    entries = load_catalog(catalog_path(notebook))
+    if cell is None or cell_id not in entries:
+        sys.exit(f"error: {notebook_name} has no translated cell {cell_id}: `make translate-status` lists them.")
+    entries[cell_id].update(hash=source_hash(cell.source), en=cell.source)
+    catalog_path(notebook).write_text(dump_catalog(entries, notebook), encoding="utf-8")
+
+
+def status() -> list[str]:
+    """One line per stale, missing or unusable translation (stale ones with their English diff), then the coverage."""
+    lines = [str(problem) for notebook in english_notebooks() for problem in problems(notebook)]
+    done, total = coverage()
+    return [*lines, f"{done} of {total} cells translated ({100 * done / total:.1f} %)"]
+
+
+def out_of_date() -> list[str]:
+    """The Arabic notebooks that differ from what the catalogs give, and the ones that should not be there."""
+    expected = {edition_path(notebook): notebook for notebook in english_notebooks()}
+    stale = [f"notebooks/{twin.relative_to(NOTEBOOKS).as_posix()} is not what the catalog gives"
+             for twin, notebook in expected.items()
+             if not twin.is_file() or twin.read_text(encoding="utf-8") != edition_text(notebook)]
+    extra = [f"notebooks/{path.relative_to(NOTEBOOKS).as_posix()} has no English notebook"
+             for path in sorted(set(EDITION.rglob("*.ipynb")) - set(expected))]
+    return stale + extra
+
+
+def main() -> None:
+    """Write the Arabic edition, or report on it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is stale or missing")
+    group.add_argument("--status", action="store_true", help="list stale and missing translations, and the coverage")
+    group.add_argument("--accept", nargs="+", metavar="NOTEBOOK:CELL", help="mark updated translations as current")
+    args = parser.parse_args()
+    if args.accept:
+        for which in args.accept:
+            accept(which)
+    if args.status or args.check:
+        report = status()
+        print("\n".join(report))
+        unfinished = len(report) > 1
+        if args.check:
+            lines = out_of_date()
+            print("\n".join(lines + ["fix: `make translate` rewrites notebooks/ar/"] * bool(lines)))
+            sys.exit(1 if unfinished or lines else 0)
+        return
+    write()
+    print(status()[-1])
+
+
+if __name__ == "__main__":
+    main()
