@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab check test lint exercises browser test-gpu test-latest lock links notebooks bench bench-serving speed-lab pack clean
+.PHONY: setup model lab check test lint exercises browser test-gpu test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -71,8 +71,18 @@ exercises:  ## write each exercise's code (data/exercises/) into its lesson and 
 links:  ## write the repository's address (pyproject.toml) into the Colab links and install cells
 	$(PY) scripts/colab.py
 
-notebooks: model  ## re-execute every notebook and store its outputs
+notebooks: model  ## re-execute every notebook and store its outputs, then regenerate the Arabic edition from them
 	$(PY) scripts/execute_notebooks.py
+	$(PY) scripts/translate.py
+
+translate: setup  ## write notebooks/ar/ from the English notebooks and translations/ar/ (a new cell gets an empty entry)
+	$(PY) scripts/translate.py
+
+translate-status: setup  ## list the Arabic translations that are stale (with the English diff) or missing, and the coverage
+	$(PY) scripts/translate.py --status
+
+book: setup  ## build the book site of both editions into build/book/ from the stored outputs (offline; warnings fail it)
+	$(PY) scripts/build_book.py
 
 bench: model  ## measure set-up, load and notebook times; print a report
 	$(PY) scripts/benchmark.py

@@ -44,8 +44,9 @@ def repository() -> str:
 
 
 def colab_url(notebook: Path, repo: str) -> str:
-    """The address that opens a notebook of the repository's main branch in Colab."""
-    folder = "notebooks/solutions" if notebook.parent.name == "solutions" else "notebooks"
+    """The address that opens a notebook of the repository's main branch in Colab (any edition, lesson or solution)."""
+    parts = notebook.parts
+    folder = "/".join(parts[len(parts) - 1 - parts[::-1].index("notebooks"):-1])
     return f"{repo.replace('https://github.com/', 'https://colab.research.google.com/github/')}/blob/main/{folder}/{notebook.name}"
 
 

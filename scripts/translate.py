@@ -29,6 +29,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import colab  # noqa: E402  (scripts/colab.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 LANGUAGE = "ar"
@@ -38,7 +41,6 @@ NBVAL_MARKER = re.compile(r"#\s*NBVAL_[A-Z_]+\s*$")
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 RTL_OPEN, RTL_CLOSE = '<div dir="rtl">', "</div>"
-COLAB_BLOB = re.compile(r"(https://colab\.research\.google\.com/github/[^)\s]+/blob/[^/)\s]+/)notebooks/")
 RELATIVE_LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)\s]+)\)")
 GLOSSARY = CATALOGS / "glossary.yaml"
 NOT_PROSE = re.compile(r"(```|~~~).*?\1|`[^`]*`|\]\([^)]*\)|<[^>]*>|https?://\S+", re.DOTALL)
@@ -81,9 +83,26 @@ def edition_path(notebook: Path) -> Path:
     return EDITION / notebook.relative_to(NOTEBOOKS)
 
 
-def source_hash(text: str) -> str:
-    """A short, stable hash of a cell's English source."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def translated_part(cell_type: str, source: str) -> str:
+    """What a translation follows of a cell: a code cell's comments; a markdown cell's text, its Colab badge aside
+    (the generator writes the edition's own badge, so a new repository address stales no translation)."""
+    if cell_type == "code":
+        return "\n".join(comments(source))
+    return colab.BADGE_LINK.sub("[![Open in Colab]]", source)
+
+
+def source_hash(cell_type: str, source: str) -> str:
+    """A short, stable hash of what a translation follows of a cell's English source."""
+    return hashlib.sha256(translated_part(cell_type, source).encode()).hexdigest()[:16]
+
+
+def with_comments(code: str, translated: list[str]) -> str:
+    """The code with its comments, in order, replaced by the translated ones (a comment always ends its line)."""
+    lines = code.split("\n")
+    for token, comment in zip((t for t in python_tokens(code) if t.type == tokenize.COMMENT), translated, strict=True):
+        row, column = token.start
+        lines[row - 1] = lines[row - 1][:column] + comment
+    return "\n".join(lines)
 
 
 def translatable_comments(code: str) -> list[str]:
@@ -143,17 +162,22 @@ def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, st
     where = name(notebook), cell.id
     if not entry or not (entry.get("ar") or "").strip():
         return Problem(*where, "missing")
-    if entry.get("hash") != source_hash(cell.source) or entry.get("en") != cell.source:
-        return Problem(*where, "stale", english_diff(entry.get("en") or "", cell.source))
+    english = entry.get("en") or ""
+    if (entry.get("hash") != source_hash(cell.cell_type, cell.source)
+            or translated_part(cell.cell_type, english) != translated_part(cell.cell_type, cell.source)):
+        return Problem(*where, "stale", english_diff(english, cell.source))
     if cell.cell_type == "markdown" and (misses := glossary_misses(cell.source, entry["ar"], glossary())):
         return Problem(*where, "invalid", f"    the Arabic does not use the glossary's term for {', '.join(misses)}")
     if cell.cell_type == "code":
         try:
-            same_code = without_comments(entry["ar"]) == without_comments(cell.source)
+            same_code = without_comments(entry["ar"]) == without_comments(english)
+            markers = [(c, NBVAL_MARKER.match(c) is not None) for c in comments(entry["ar"])]
         except (tokenize.TokenError, IndentationError, SyntaxError) as error:
             return Problem(*where, "invalid", f"    the Arabic does not tokenize as Python: {error}")
         if not same_code:
             return Problem(*where, "invalid", "    the Arabic changes the code itself: only its comments may change")
+        if [marker for marker, is_marker in markers if is_marker] != [c for c in comments(english) if NBVAL_MARKER.match(c)]:
+            return Problem(*where, "invalid", "    the Arabic changes an nbval marker: keep them as they are")
     return None
 
 
@@ -197,7 +221,7 @@ def isolated_prose(prose: str) -> str:
 
 def relinked(markdown: str, notebook: Path) -> str:
     """Links rewritten for the Arabic twin's place: Colab opens the Arabic notebook, relative links still resolve."""
-    markdown = COLAB_BLOB.sub(rf"\1notebooks/{LANGUAGE}/", markdown)
+    markdown = colab.BADGE_LINK.sub(lambda _: colab.badge(edition_path(notebook), colab.repository()), markdown)
 
     def relink(match: re.Match) -> str:
         target, _, anchor = match.group(1).partition("#")
@@ -222,15 +246,14 @@ def arabic_notebook(notebook: Path, entries: dict[str, dict[str, str]]) -> nbfor
         if cell.cell_type == "markdown":
             cell.source = rtl(relinked(entry["ar"].rstrip("\n"), notebook))
         else:
-            cell.source = entry["ar"].rstrip("\n")
+            cell.source = with_comments(cell.source, comments(entry["ar"]))
     return twin
 
 
 def memory() -> dict[str, str]:
     """Every current translation by its English text, so that a cell repeated across notebooks is translated once."""
     return {entry["en"]: entry["ar"] for notebook in english_notebooks()
-            for entry in load_catalog(catalog_path(notebook)).values()
-            if (entry.get("ar") or "").strip() and entry.get("hash") == source_hash(entry.get("en") or "")}
+            for entry in load_catalog(catalog_path(notebook)).values() if (entry.get("ar") or "").strip()}
 
 
 def updated_catalog(notebook: Path, known: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -238,7 +261,7 @@ def updated_catalog(notebook: Path, known: dict[str, str]) -> dict[str, dict[str
     old = load_catalog(catalog_path(notebook))
     cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if needs_translation(cell)]
     return {cell.id: old.get(cell.id) if (old.get(cell.id) or {}).get("ar") else
-            {"hash": source_hash(cell.source), "en": cell.source, "ar": known.get(cell.source, "")}
+            {"hash": source_hash(cell.cell_type, cell.source), "en": cell.source, "ar": known.get(cell.source, "")}
             for cell in cells}
 
 
@@ -292,7 +315,7 @@ def accept(which: str) -> None:
     entries = load_catalog(catalog_path(notebook))
     if cell is None or cell_id not in entries:
         sys.exit(f"error: {notebook_name} has no translated cell {cell_id}: `make translate-status` lists them.")
-    entries[cell_id].update(hash=source_hash(cell.source), en=cell.source)
+    entries[cell_id].update(hash=source_hash(cell.cell_type, cell.source), en=cell.source)
     catalog_path(notebook).write_text(dump_catalog(entries, notebook), encoding="utf-8")
 
 

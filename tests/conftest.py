@@ -103,3 +103,31 @@ def preinstalled_environment(where: Path) -> Path:
     site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
     (site / "colab_preinstalled.pth").write_text(f"{preinstalled}\n")
     return python
+
+
+# Loaded first by every Python process of the book's build: a connection anywhere but a local socket fails it.
+NO_NETWORK = '''import socket
+_connect = socket.socket.connect
+def _refuse(self, address):
+    if self.family != socket.AF_UNIX:
+        raise OSError(f"the book build tried to reach {address}: it must build offline")
+    return _connect(self, address)
+socket.socket.connect = _refuse
+'''
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The book site of both editions, built once per session the way `make book` builds it, with the network cut."""
+    import importlib.util
+    from unittest import mock
+
+    offline = tmp_path_factory.mktemp("offline")
+    (offline / "sitecustomize.py").write_text(NO_NETWORK)
+    spec = importlib.util.spec_from_file_location("build_book", Path(__file__).parents[1] / "scripts" / "build_book.py")
+    build_book = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_book)
+    into = tmp_path_factory.mktemp("book")
+    with mock.patch.dict("os.environ", {"PYTHONPATH": str(offline)}):
+        build_book.build(into)
+    return into

@@ -5,6 +5,7 @@ Needs Debian's chromium and chromedriver (`make browser`); skipped without them 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -141,16 +142,14 @@ def lab_environment(home: Path) -> dict[str, str]:
     return os.environ | {name: str(home / folder) for name, folder in folders.items()}
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    """JupyterLab from the test environment on loopback, serving a copy of the notebook's folder."""
+@contextlib.contextmanager
+def running_lab(folder: Path, tmp_path: Path) -> Iterator[Lab]:
+    """JupyterLab from the test environment on loopback, serving a copy of a folder of notebooks."""
     require_browser()
-    if not NOTEBOOK.is_file():
-        pytest.fail(f"no notebook {NOTEBOOK}: set WORKBOOK_BROWSER_NOTEBOOK to an existing .ipynb", pytrace=False)
     # A copy, so that the stored notebooks never change; its kernel still finds `helpers` and data/models through the
     # editable install (helpers.models.REPO_ROOT), wherever the copy lies.
     served = tmp_path / "served"
-    shutil.copytree(NOTEBOOK.parent, served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(folder, served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port, token, log = free_port(), secrets.token_hex(16), tmp_path / "lab.log"
     command = [sys.executable, "-m", "jupyter", "lab", str(served), "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
@@ -180,6 +179,15 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    """JupyterLab serving the lesson's folder."""
+    if not NOTEBOOK.is_file():
+        pytest.fail(f"no notebook {NOTEBOOK}: set WORKBOOK_BROWSER_NOTEBOOK to an existing .ipynb", pytrace=False)
+    with running_lab(NOTEBOOK.parent, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
@@ -276,6 +284,72 @@ def test_lesson_runs_in_jupyterlab_and_its_slider_changes_its_output(lab: Lab, b
     finally:
         browser.save_screenshot(str(SCREENSHOT))
         TIMINGS.write_text(json.dumps({step: round(took, 1) for step, took in seconds.items()}) + "\n")
+
+
+# The computed text direction of what a reader sees: prose, inline code in it, a code cell, an output.
+DIRECTIONS_JS = """
+const direction = selector => {
+  const element = document.querySelector(selector);
+  return element ? getComputedStyle(element).direction : null;
+};
+return Object.fromEntries(Object.entries(arguments[0]).map(([what, selector]) => [what, direction(selector)]));
+"""
+ARABIC_LESSON = "06_length_control"
+IN_JUPYTERLAB = {"prose": '.jp-MarkdownOutput div[dir="rtl"] p',
+                 "inline code": '.jp-MarkdownOutput div[dir="rtl"] span[dir="ltr"] code',
+                 "code cell": ".jp-CodeCell .cm-content", "output": ".jp-OutputArea-output pre"}
+IN_THE_BOOK = {"prose": "article p", "inline code": "article p code", "code cell": "div.cell_input pre",
+               "output": "div.cell_output pre"}
+
+
+def directions(browser: webdriver.Chrome, selectors: dict[str, str], seconds: float) -> dict[str, str | None]:
+    """The computed direction of each kind of element, once every one of them is on the page (or after `seconds`)."""
+    try:
+        WebDriverWait(browser, seconds, poll_frequency=0.5).until(
+            lambda _: None not in browser.execute_script(DIRECTIONS_JS, selectors).values())
+    except TimeoutException:
+        pass  # the assertion below says which element is missing
+    return browser.execute_script(DIRECTIONS_JS, selectors)
+
+
+@pytest.fixture
+def arabic_lab(tmp_path: Path) -> Iterator[Lab]:
+    """JupyterLab serving the Arabic edition."""
+    with running_lab(ROOT / "notebooks" / "ar", tmp_path) as running:
+        yield running
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_an_arabic_lesson_reads_right_to_left_in_jupyterlab(arabic_lab: Lab, browser: webdriver.Chrome) -> None:
+    """In JupyterLab an Arabic lesson's prose is right-to-left; its inline code, code cells and outputs left-to-right."""
+    screenshot = SCREENSHOT.parent / f"ar-{ARABIC_LESSON}.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        browser.get(f"{arabic_lab.url}/lab/tree/{ARABIC_LESSON}.ipynb?reset&token={arabic_lab.token}")
+        seen = directions(browser, IN_JUPYTERLAB, LAB_START_S)
+        browser.execute_script("window.jupyterapp.shell.collapseLeft()")
+    finally:
+        browser.save_screenshot(str(screenshot))
+    assert seen == {"prose": "rtl", "inline code": "ltr", "code cell": "ltr", "output": "ltr"}, (
+        f"{seen}; JupyterLab's log ends:\n{arabic_lab.log_tail()}")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_a_book_page_reads_in_its_language_direction(book: Path, browser: webdriver.Chrome, language: str) -> None:
+    """On the built site an Arabic page's prose is right-to-left and its code left-to-right; an English page is all
+    left-to-right."""
+    screenshot = SCREENSHOT.parent / f"book-{language}-{ARABIC_LESSON}.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        browser.get((book / language / f"{ARABIC_LESSON}.html").as_uri())
+        seen = directions(browser, IN_THE_BOOK, 10)
+    finally:
+        browser.save_screenshot(str(screenshot))
+    prose = "rtl" if language == "ar" else "ltr"
+    assert seen == {"prose": prose, "inline code": "ltr", "code cell": "ltr", "output": "ltr"}, seen
 
 
 def test_a_missing_browser_skips_here_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
