@@ -2,8 +2,8 @@
 
 The address has one home, pyproject.toml's [project.urls] Repository. From it this script writes the
 open-in-Colab badge atop each notebook (the lessons and their solutions), the Colab install cell that each
-notebook starts with, and the README's badges and clone command. `--check` changes nothing and exits 1 when
-a file is out of date.
+notebook starts with, and the README's badges, book site address and clone command. `--check` changes nothing and
+exits 1 when a file is out of date. (The Arabic edition's badges are written by scripts/translate.py.)
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9]*.ipynb"))
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+SITE_LINK = re.compile(r"\[[^\]\s]+\.github\.io/[^\]\s]*\]\(https://[^)\s]+\.github\.io/[^)\s]*\)")
 BADGE_LINK = re.compile(r"\[!\[Open in Colab\]\([^)]*\)\]\(([^)]*)\)")
 INSTALL_MARKER = "# Colab only:"
 INSTALL_CELL = '''\
@@ -71,9 +72,17 @@ def updated_notebook(path: Path, repo: str) -> nbformat.NotebookNode:
     return notebook
 
 
+def site_url(repo: str) -> str:
+    """The address of the book site that the CI's `pages` job publishes (GitHub Pages of the repository)."""
+    owner, name = repo.removeprefix("https://github.com/").split("/")[:2]
+    return f"https://{owner}.github.io/{name}/"
+
+
 def updated_readme(text: str, repo: str) -> str:
-    """The README with its Colab badges and clone command pointing at the repository."""
+    """The README with its Colab badges, the book site's address and the clone command pointing at the repository."""
     text = BADGE_LINK.sub(lambda match: badge(Path(match.group(1)), repo), text)
+    site = site_url(repo)
+    text = SITE_LINK.sub(f"[{site.removeprefix('https://').rstrip('/')}]({site})", text)
     return re.sub(r"!git clone \S+ workbook", f"!git clone {repo} workbook", text)
 
 

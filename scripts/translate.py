@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import functools
 import difflib
+import functools
 import hashlib
 import io
 import re

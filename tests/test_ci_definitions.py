@@ -37,6 +37,15 @@ def test_cpu_job_is_what_ci_runs():
     assert WORKFLOW["jobs"]["cpu"]["timeout-minutes"] <= 30
 
 
+def test_ci_builds_the_book_and_keeps_it():
+    """`.ci/run` builds the book site before the tests, and the CPU job keeps it as an artefact."""
+    assert CI_RUN.index("\nmake book") < CI_RUN.index("\nmake test")
+    assert any(settings.get("path") == "build/book/" for settings in uses("cpu", "actions/upload-artifact"))
+    pages = WORKFLOW["jobs"]["pages"]
+    assert pages["needs"] == "cpu" and "refs/heads/main" in pages["if"]
+    assert uses("pages", "actions/download-artifact")[0]["name"] == "book" and uses("pages", "actions/deploy-pages")
+
+
 def test_gpu_job_runs_make_test_gpu_on_a_self_hosted_cuda_runner():
     job = WORKFLOW["jobs"]["gpu"]
     assert {"self-hosted", "gpu"} <= set(job["runs-on"])

@@ -33,6 +33,10 @@ def test_links_and_install_cells_agree_with_the_repository_address():
         install = next(cell for cell in notebook.cells if cell.cell_type == "code")
         assert install.source.startswith(colab.INSTALL_MARKER) and f"git+{repo}" in install.source
         assert colab.colab_url(path, repo) in readme, f"the README has no Colab badge for {path.name}"
+        twin = path.parent / "ar" / path.name
+        assert f"](notebooks/ar/{path.name})" in readme and colab.colab_url(twin, repo) in readme, (
+            f"the README does not link the Arabic {path.name} and its Colab badge")
+    assert f"({colab.site_url(repo)})" in readme, "the README does not link the book site"
 
 
 @pytest.mark.notebook
