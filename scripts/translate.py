@@ -165,7 +165,8 @@ def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, st
     english = entry.get("en") or ""
     if (entry.get("hash") != source_hash(cell.cell_type, cell.source)
             or translated_part(cell.cell_type, english) != translated_part(cell.cell_type, cell.source)):
-        return Problem(*where, "stale", english_diff(english, cell.source))
+        diff = english_diff(english, cell.source) or "    its hash is not its English's (edited by hand?): --accept it"
+        return Problem(*where, "stale", diff)
     if cell.cell_type == "markdown" and (misses := glossary_misses(cell.source, entry["ar"], glossary())):
         return Problem(*where, "invalid", f"    the Arabic does not use the glossary's term for {', '.join(misses)}")
     if cell.cell_type == "code":
@@ -353,8 +354,8 @@ def main() -> None:
         print("\n".join(report))
         unfinished = len(report) > 1
         if args.check:
-            lines = out_of_date()
-            print("\n".join(lines + ["fix: `make translate` rewrites notebooks/ar/"] * bool(lines)))
+            if lines := out_of_date():
+                print("\n".join([*lines, "fix: `make translate` rewrites notebooks/ar/"]))
             sys.exit(1 if unfinished or lines else 0)
         return
     write()
