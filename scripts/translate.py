@@ -4,7 +4,8 @@
 per notebook, `translations/ar/<same path>.yaml`, keyed by cell id. An entry holds the English text it translates
 (`en`), that text's hash and the Arabic (`ar`): markdown cells in full, code cells where a comment explains something
 (the Arabic keeps the code and changes only its comments). Everything else, code and outputs included, is copied, so
-the Arabic edition needs no execution of its own and cannot disagree with the English one.
+the Arabic edition needs no execution of its own and cannot disagree with the English one; the parameters cell alone
+differs, with `LANGUAGE = "ar"`, so that exercise feedback, hints and explorer labels are said in Arabic when run.
 
 With no option, the script adds an entry (Arabic empty) for every new cell, drops the entries of removed cells, and
 writes notebooks/ar/; a cell whose translation is missing or stale keeps its English text there. `--status` lists
@@ -40,10 +41,11 @@ CATALOGS = ROOT / "translations" / LANGUAGE
 NBVAL_MARKER = re.compile(r"#\s*NBVAL_[A-Z_]+\s*$")
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+SPEAK_ENGLISH = 'LANGUAGE = "en"'  # the parameter that makes the helpers speak the notebook's language
 RTL_OPEN, RTL_CLOSE = '<div dir="rtl">', "</div>"
 RELATIVE_LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)\s]+)\)")
 GLOSSARY = CATALOGS / "glossary.yaml"
-NOT_PROSE = re.compile(r"(```|~~~).*?\1|`[^`]*`|\]\([^)]*\)|<[^>]*>|https?://\S+", re.DOTALL)
+NOT_PROSE = re.compile(r"(```|~~~).*?\1|`[^`]*`|\]\([^)]*\)|<[^>]*>|https?://\S+|\{[^{}\s]*\}", re.DOTALL)
 DIACRITICS = re.compile("[\u0640\u064b-\u065f\u0670]")
 HAMZA_FORMS = str.maketrans("أإآ", "ااا")
 
@@ -248,7 +250,15 @@ def arabic_notebook(notebook: Path, entries: dict[str, dict[str, str]]) -> nbfor
             cell.source = rtl(relinked(entry["ar"].rstrip("\n"), notebook))
         else:
             cell.source = with_comments(cell.source, comments(entry["ar"]))
+    for cell in twin.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = in_the_edition(cell.source)
     return twin
+
+
+def in_the_edition(code: str) -> str:
+    """A parameters cell's code as the edition runs it: the helpers speak the edition's language."""
+    return code.replace(SPEAK_ENGLISH, SPEAK_ENGLISH.replace('"en"', f'"{LANGUAGE}"'))
 
 
 def memory() -> dict[str, str]:

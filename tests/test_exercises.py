@@ -5,6 +5,7 @@ is reported in one line instead of crashing."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import inspect
 import re
@@ -20,6 +21,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
 from helpers.exercises import Exercise, exercises_for, lessons, predictions_for
+from helpers.language import Message, catalog
 from helpers.server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +59,10 @@ def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number
     assert verdict.passed is False and verdict.text.startswith("Not yet: ") and "\n" not in verdict.text, verdict.text
     assert "broke the check" not in verdict.text, "the starting code should fail the lesson's way, not the checker's"
     assert exercise.fix not in verdict.text, f"the check names the fix: {verdict.text}"
+    torch.manual_seed(0)
+    in_arabic = dataclasses.replace(exercise, language="ar").verdict(start)  # the same symptom, said in Arabic
+    assert in_arabic.passed is False and in_arabic.text.startswith(catalog("ar")["Not yet: {symptom}"].split("{")[0])
+    assert exercise.fix not in in_arabic.text and "\n" not in in_arabic.text, in_arabic.text
     solved = exercise.check(defined(exercise.solution_code, exercise.function))
     assert solved.passed is True and solved.text.startswith("Correct: ") and "\n" not in solved.text, solved.text
     assert exercise.fix in exercise.solution_code and exercise.fix not in exercise.starting_code
@@ -260,6 +266,6 @@ def test_every_prediction_runs_its_experiment_on_any_causal_lm(lesson, tiny_llam
     for prediction in predictions_for(lesson, model, tokenizer):
         assert prediction.check(...).text.startswith("Not attempted yet: ")
         outcome, why = prediction.experiment(model, tokenizer)
-        assert isinstance(why, str) and why, prediction.question
+        assert isinstance(why, str | Message) and str(why), prediction.question
         if outcome is not None:  # lesson 01's asks about a 4-bit model; this one is not
             assert prediction.check(outcome).passed is True and prediction.check(object()).passed is False

@@ -24,6 +24,9 @@ CHAT_ONLY = "12_from_generate_to_a_server"  # a server answers chat: a model wit
 RUNS = [(notebook, "tiny_gpt2") for notebook in NOTEBOOKS if notebook.stem not in (LAB, CHAT_ONLY)] + [
     (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "09_", "12_"))]
 WITHOUT_BITSANDBYTES = (NOTEBOOKS[0], "tiny_llama")
+# The Arabic edition runs too (its code is the English one's but for LANGUAGE = "ar"): the chat lesson, with exercises,
+# a prediction and two explorers, so that what the helpers say is said in Arabic from a real kernel.
+ARABIC = NOTEBOOKS[0].parent / "ar" / "09_chat_templates.ipynb"
 
 
 def texts(executed: Path) -> str:
@@ -52,9 +55,9 @@ def executed(request, tmp_path_factory) -> dict[tuple[Path, str], tuple[subproce
         return result, target
 
     jobs = {key: {} for key in RUNS} | {("without bitsandbytes", "tiny_llama"): {"PYTHONPATH": str(blocker.parent)},
-                                        ("without a chat template", "tiny_gpt2"): {}}
+                                        ("without a chat template", "tiny_gpt2"): {}, ("in Arabic", "tiny_llama"): {}}
     special = {"without bitsandbytes": WITHOUT_BITSANDBYTES[0],
-               "without a chat template": next(n for n in NOTEBOOKS if n.stem == CHAT_ONLY)}
+               "without a chat template": next(n for n in NOTEBOOKS if n.stem == CHAT_ONLY), "in Arabic": ARABIC}
     for model in ("tiny_gpt2", "tiny_llama"):
         request.getfixturevalue(model)  # built here, not in the worker threads
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -86,3 +89,22 @@ def test_notebook_01_continues_unquantized_without_bitsandbytes(executed):
 def test_the_server_lesson_stops_in_one_line_without_a_chat_template(executed):
     result, _ = executed[("without a chat template", "tiny_gpt2")]
     assert result.returncode != 0 and "has no chat template, and this lesson serves chat: set MODEL_NAME" in result.stderr
+
+
+def test_the_arabic_edition_runs_and_its_helpers_speak_arabic(executed):
+    """Run with LANGUAGE = "ar", the lesson's unattempted exercises and prediction answer in Arabic, not English."""
+    from helpers.language import catalog
+
+    text = finished(executed, ("in Arabic", "tiny_llama"))
+    arabic = catalog("ar")
+    unattempted = "Not attempted yet: write your prediction in place of the ..., then run this cell again."
+    assert arabic[unattempted] in text and unattempted not in text
+
+
+def test_every_notebook_has_one_parameters_cell_with_the_model_and_the_language():
+    """papermill sets MODEL_NAME, and the Arabic edition LANGUAGE, in the one cell tagged `parameters`."""
+    for notebook in [*NOTEBOOKS, *sorted((NOTEBOOKS[0].parent / "solutions").glob("[0-9]*.ipynb"))]:
+        cells = [cell for cell in nbformat.read(notebook, as_version=4).cells
+                 if "parameters" in cell.metadata.get("tags", [])]
+        assert len(cells) == 1, f"{notebook.name} has {len(cells)} cells tagged parameters"
+        assert "MODEL_NAME = None" in cells[0].source and 'LANGUAGE = "en"' in cells[0].source, notebook.name

@@ -64,8 +64,17 @@ def test_the_arabic_edition_has_the_english_code_and_outputs() -> None:
         assert [(c.id, c.cell_type) for c in twin] == [(c.id, c.cell_type) for c in ours], english.name
         for theirs, mine in zip(twin, ours, strict=True):
             if mine.cell_type == "code":
-                assert translate.without_comments(theirs.source) == translate.without_comments(mine.source)
+                english = translate.in_the_edition(mine.source) if "parameters" in mine.metadata.get("tags", []) else mine.source
+                assert translate.without_comments(theirs.source) == translate.without_comments(english)
                 assert theirs.outputs == mine.outputs and theirs.execution_count == mine.execution_count
+
+
+def test_the_arabic_edition_speaks_arabic_when_run() -> None:
+    """Every twin's parameters cell sets LANGUAGE = "ar" (the English sets "en"), the one code change the edition makes."""
+    for english in translate.english_notebooks():
+        (parameters,) = [cell for cell in nbformat.read(translate.edition_path(english), as_version=4).cells
+                         if "parameters" in cell.metadata.get("tags", [])]
+        assert 'LANGUAGE = "ar"' in parameters.source, english.name
 
 
 def test_an_edited_english_cell_is_stale_with_its_diff(workbook: Path) -> None:

@@ -9,6 +9,8 @@ thread with a time limit, on several inputs and on whatever model the notebook l
 one model's strings). It answers in one line: "Correct: ..." with why, "Not yet: ..." with the symptom the learner can
 observe (never the fix: that is what the hints are for), or "Not attempted yet" for the unchanged starting code. It
 never raises on a malformed answer: an exception, a loop or a wrong return type is reported like any other mistake.
+Everything a check, a hint or a prediction says is a template of helpers.language, said in the notebook's language
+(`exercises_for("03", model, tokenizer, language="ar")`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import torch
 from helpers import DATA_DIR
 from helpers.diagnostics import caught_warnings
 from helpers.generation import one_line
+from helpers.language import Message, check_language, message, say
 
 TIME_LIMIT = 60.0  # seconds for all of one check's calls of the learner's function
 STOP_GRACE = 2.0  # seconds for which a timed-out answer's thread is told to stop, again and again
@@ -37,7 +40,11 @@ PROMPTS = ["The capital of France is", "Once upon a time"]
 
 
 class Fail(Exception):
-    """A check's verdict on a wrong answer; its message is the one line the learner reads."""
+    """A check's verdict on a wrong answer: a template and its values, the one line the learner reads."""
+
+    def __init__(self, template: str, /, **values: Any) -> None:
+        self.message = message(template, **values)
+        super().__init__(self.message.say())
 
 
 class TimeLimit(BaseException):
@@ -84,11 +91,12 @@ class Runner:
             if timed_out:
                 stop_thread(thread)
         if timed_out:
-            raise Fail(f"{self.name} did not finish within {self.time_limit:g} s: does it loop forever? "
-                       f"(If the model is just slow, pass time_limit=300 to check.)")
+            raise Fail("{name} did not finish within {seconds:g} s: does it loop forever? "
+                       "(If the model is just slow, pass time_limit=300 to check.)", name=self.name, seconds=self.time_limit)
         if "error" in box:
             error = box["error"]
-            raise Fail(f"{self.name} raised {type(error).__name__}: {first_sentence(one_line(error, 120))}")
+            raise Fail("{name} raised {error}: {text}", name=self.name, error=type(error).__name__,
+                       text=first_sentence(one_line(error, 120)))
         return box["value"]
 
 
@@ -118,14 +126,14 @@ def first_sentence(text: str) -> str:
     return sentence(text if end < 0 else text[: end + 1])
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: Any) -> Message:
     """What a value is, for a wrong-type report: 'None', 'a str', 'a 3-D tensor'."""
     if value is None:
-        return "None (is a `return` missing?)"
+        return message("None (is a `return` missing?)")
     if isinstance(value, torch.Tensor):
-        return f"a {value.dim()}-D tensor"
+        return message("a {dims}-D tensor", dims=value.dim())
     name = type(value).__name__
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+    return message("an {type}" if name[0].lower() in "aeiou" else "a {type}", type=name)
 
 
 def token_ids(value: Any, name: str) -> list[int]:
@@ -141,7 +149,8 @@ def token_ids(value: Any, name: str) -> list[int]:
             return [token_id(i, name) for i in value]  # ints, or one-element tensors such as argmax()
         except Fail:
             pass
-    raise Fail(f"{name} returned {kind_of(value)}; it should return token ids (a 1-D tensor or a list of ints).")
+    raise Fail("{name} returned {kind}; it should return token ids (a 1-D tensor or a list of ints).", name=name,
+               kind=kind_of(value))
 
 
 def token_id(value: Any, name: str) -> int:
@@ -150,14 +159,17 @@ def token_id(value: Any, name: str) -> int:
         return int(value.item())
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise Fail(f"{name} returned {kind_of(value)}; it should return one token id (an int, e.g. tensor.item()).")
+    raise Fail("{name} returned {kind}; it should return one token id (an int, e.g. tensor.item()).", name=name,
+               kind=kind_of(value))
 
 
-def text(value: Any, name: str, instead: str = "") -> str:
-    """A returned string, or Fail saying what came instead."""
+def text(value: Any, name: str, what: Message | None = None) -> str:
+    """A returned string, or Fail saying what came instead (and, if given, what the string should be)."""
     if isinstance(value, str):
         return value
-    raise Fail(f"{name} returned {kind_of(value)}; it should return a str{instead}.")
+    if what is None:
+        raise Fail("{name} returned {kind}; it should return a str.", name=name, kind=kind_of(value))
+    raise Fail("{name} returned {kind}; it should return a str ({what}).", name=name, kind=kind_of(value), what=what)
 
 
 def new_token_log_probs(model, ids: torch.Tensor, prompt_length: int) -> torch.Tensor:
@@ -206,12 +218,13 @@ class Exercise:
     """One exercise: the learner fixes its starting code, then `check` runs the function that code defines."""
 
     function: str
-    checker: Callable[[Runner, Any, Any], str]
-    hints: tuple[str, ...]  # from a nudge towards what to look at, to the API that fixes it
+    checker: Callable[[Runner, Any, Any], str | Message]  # why a correct answer is correct
+    hints: tuple[str, ...]  # templates, from a nudge towards what to look at, to the API that fixes it
     fix: str  # the solution's key code, which no check's message may contain (tests/test_exercises.py)
     lesson: str = ""
     model: Any = None
     tokenizer: Any = None
+    language: str = "en"  # what the feedback and hints are said in
 
     @property
     def starting_code(self) -> str:
@@ -227,25 +240,29 @@ class Exercise:
         """Run the learner's function and say, in one line, "Correct: why", "Not yet: what goes wrong", or that the
         starting code is unchanged."""
         if callable(answer) and self.unchanged(answer):
-            return Feedback(f"Not attempted yet: {self.function} is still the starting code. Change it, run its cell, "
-                            "then run this check again.", False)
+            return self.feedback(False, "Not attempted yet: {function} is still the starting code. Change it, run its "
+                                 "cell, then run this check again.", function=self.function)
         return self.verdict(answer, time_limit)
+
+    def feedback(self, passed: bool | None, template: str | Message, **values: Any) -> Feedback:
+        """A message in the exercise's language, as the notebook shows it."""
+        return Feedback(say(self.language, template, **values), passed)
 
     def verdict(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
         """The check's verdict on any answer, the unchanged starting code included."""
         if not callable(answer):
-            return Feedback(f"Not yet: pass the function itself, check({self.function}); this is {kind_of(answer)}.",
-                            False)
+            return self.feedback(False, "Not yet: pass the function itself, check({function}); this is {kind}.",
+                                 function=self.function, kind=kind_of(answer))
         name = getattr(answer, "__name__", self.function)
         try:
             with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
                 why = self.checker(Runner(answer, name, time_limit), self.model, self.tokenizer)
         except Fail as failure:
-            return Feedback(f"Not yet: {one_line(failure)}", False)
+            return self.feedback(False, "Not yet: {symptom}", symptom=one_line(failure.message.say(self.language)))
         except Exception as error:  # noqa: BLE001 (an answer odd enough to break the check is still only reported)
-            return Feedback(f"Not yet: your answer broke the check ({type(error).__name__}: {sentence(one_line(error, 120))})",
-                            False)
-        return Feedback(f"Correct: {why}", True)
+            return self.feedback(False, "Not yet: your answer broke the check ({error}: {text})",
+                                 error=type(error).__name__, text=sentence(one_line(error, 120)))
+        return self.feedback(True, "Correct: {why}", why=why if isinstance(why, Message) else message(why))
 
     def unchanged(self, answer: Callable) -> bool:
         """Whether the function, and every function and class the starting code defines beside it, is the starting code
@@ -262,9 +279,9 @@ class Exercise:
     def hint(self, level: int = 1) -> Feedback:
         """Hint 1 nudges towards what to look at; the last names the API that fixes it."""
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= len(self.hints):
-            return Feedback(f"Hints go from 1 to {len(self.hints)}: hint(1) nudges, hint({len(self.hints)}) names the API "
-                            f"to use; this was {level!r}.")
-        return Feedback(f"Hint {level}: {self.hints[level - 1]}")
+            return self.feedback(None, "Hints go from 1 to {last}: hint(1) nudges, hint({last}) names the API to use; "
+                                 "this was {level!r}.", last=len(self.hints), level=level)
+        return self.feedback(None, "Hint {level}: {hint}", level=level, hint=message(self.hints[level - 1]))
 
     def solution(self) -> Feedback:
         """One correct answer, as code to read or paste."""
@@ -276,28 +293,36 @@ class Prediction:
     """A predict-then-run question: the learner writes down an answer first, then `check` runs the experiment, compares
     and explains. Its repr is the question."""
 
-    question: str
-    experiment: Callable[[Any, Any], tuple[Any, str]]  # (model, tokenizer) -> (what happened, why)
+    question: str | Message  # a template, or a message where it shows a value
+    experiment: Callable[[Any, Any], tuple[Any, str | Message]]  # (model, tokenizer) -> (what happened, why)
     model: Any = None
     tokenizer: Any = None
+    language: str = "en"  # what the question and the verdict are said in
 
     def __repr__(self) -> str:
-        return self.question
+        return say(self.language, self.question)
+
+    def feedback(self, passed: bool | None, template: str, **values: Any) -> Feedback:
+        """A message in the prediction's language, as the notebook shows it."""
+        return Feedback(say(self.language, template, **values), passed)
 
     def check(self, prediction: Any) -> Feedback:
         """Run the experiment and say whether it went as predicted, and why it went the way it did."""
         if prediction is Ellipsis:
-            return Feedback("Not attempted yet: write your prediction in place of the ..., then run this cell again.", False)
+            return self.feedback(False, "Not attempted yet: write your prediction in place of the ..., then run this "
+                                 "cell again.")
         with caught_warnings():
             outcome, why = self.experiment(self.model, self.tokenizer)
+        why = why if isinstance(why, Message) else message(why)
         if outcome is None:
-            return Feedback(f"Nothing to compare with this model: {why}")
+            return self.feedback(None, "Nothing to compare with this model: {why}", why=why)
         if type(prediction) is not type(outcome):
-            return Feedback(f"Not yet: answer with {kind_of(outcome).removeprefix('a ').removeprefix('an ')}, "
-                            f"like {outcome!r}; this is {kind_of(prediction)}.", False)
+            return self.feedback(False, "Not yet: answer with a value like {outcome!r}; this is {kind}.",
+                                 outcome=outcome, kind=kind_of(prediction))
         if prediction == outcome:
-            return Feedback(f"As you predicted: {outcome!r}. {why}", True)
-        return Feedback(f"Not what happened: you predicted {prediction!r}, the run gave {outcome!r}. {why}", False)
+            return self.feedback(True, "As you predicted: {outcome!r}. {why}", outcome=outcome, why=why)
+        return self.feedback(False, "Not what happened: you predicted {prediction!r}, the run gave {outcome!r}. {why}",
+                             prediction=prediction, outcome=outcome, why=why)
 
 
 def lessons() -> list[str]:
@@ -312,13 +337,15 @@ def _lesson(lesson: str) -> Any:
     return importlib.import_module(f"{__name__}.lesson_{lesson}")
 
 
-def exercises_for(lesson: str, model=None, tokenizer=None) -> list[Exercise]:
-    """The exercises of a lesson, checked against this model and tokenizer."""
+def exercises_for(lesson: str, model=None, tokenizer=None, language: str = "en") -> list[Exercise]:
+    """The exercises of a lesson, checked against this model and tokenizer, speaking the language."""
     exercises = getattr(_lesson(lesson), "EXERCISES", [])
-    return [dataclasses.replace(exercise, lesson=lesson, model=model, tokenizer=tokenizer) for exercise in exercises]
+    return [dataclasses.replace(exercise, lesson=lesson, model=model, tokenizer=tokenizer,
+                                language=check_language(language)) for exercise in exercises]
 
 
-def predictions_for(lesson: str, model=None, tokenizer=None) -> list[Prediction]:
-    """The predict-then-run questions of a lesson, run on this model and tokenizer."""
+def predictions_for(lesson: str, model=None, tokenizer=None, language: str = "en") -> list[Prediction]:
+    """The predict-then-run questions of a lesson, run on this model and tokenizer, speaking the language."""
     predictions = getattr(_lesson(lesson), "PREDICTIONS", [])
-    return [dataclasses.replace(prediction, model=model, tokenizer=tokenizer) for prediction in predictions]
+    return [dataclasses.replace(prediction, model=model, tokenizer=tokenizer, language=check_language(language))
+            for prediction in predictions]

@@ -5,34 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner
+from helpers.language import Message, message
 from helpers.quantization import bitsandbytes_problem
 
 
-def output_layer_in_4_bits(model, tokenizer) -> tuple[Any, str]:
+def output_layer_in_4_bits(model, tokenizer) -> tuple[Any, str | Message]:
     """Whether the 4-bit model's output layer became a bitsandbytes 4-bit layer."""
     if not getattr(model, "is_loaded_in_4bit", False):
         return None, "it was not loaded in 4 bits here (bitsandbytes cannot quantize on this device)."
     layer = type(model.get_output_embeddings()).__name__
-    return layer == "Linear4bit", (
-        f"The output layer is a {layer}: transformers leaves it, and any weight tied to it, unquantized, since every "
-        "token's scores come from it (get_keys_to_not_convert in transformers/quantizers/base.py).")
+    return layer == "Linear4bit", message(
+        "The output layer is a {layer}: transformers leaves it, and any weight tied to it, unquantized, since every "
+        "token's scores come from it (get_keys_to_not_convert in transformers/quantizers/base.py).", layer=layer)
 
 
 def check_load_nf4(call: Runner, model, tokenizer) -> str:
     """The loaded model's 4-bit layers store NF4 and compute in float32."""
     problem = bitsandbytes_problem("cpu")
     if problem:
-        raise Fail(f"nothing to check here: {problem}")
+        raise Fail("nothing to check here: {problem}", problem=problem)
     loaded = call(model.name_or_path)
     layers = [module for module in getattr(loaded, "modules", list)() if type(module).__name__ == "Linear4bit"]
     if not layers:
-        raise Fail(f"the model {call.name} returned has no 4-bit layers.")
+        raise Fail("the model {name} returned has no 4-bit layers.", name=call.name)
     formats = sorted({layer.weight.quant_type for layer in layers})
     if formats != ["nf4"]:
-        raise Fail(f"its {len(layers)} 4-bit layers store their weights as {', '.join(formats)}, not NF4.")
+        raise Fail("its {count} 4-bit layers store their weights as {formats}, not NF4.", count=len(layers),
+                   formats=", ".join(formats))
     computing = sorted({str(layer.compute_dtype).removeprefix("torch.") for layer in layers})
     if computing != ["float32"]:
-        raise Fail(f"its 4-bit layers compute in {', '.join(computing)}, not float32.")
+        raise Fail("its 4-bit layers compute in {dtypes}, not float32.", dtypes=", ".join(computing))
     return ("BitsAndBytesConfig stores 4-bit weights as fp4 unless bnb_4bit_quant_type says otherwise; NF4's 16 levels "
             "are spaced for normally distributed weights.")
 

@@ -8,8 +8,10 @@ from typing import Any
 
 from helpers import DATA_DIR
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
+from helpers.language import Message, message
 
 REPLACEMENT = "\ufffd"  # what decode gives for bytes that are not a whole UTF-8 character
+LANGUAGE_NAMES = {"English": message("English"), "Arabic": message("Arabic")}  # the samples' languages, as said
 
 
 def samples() -> dict[str, str]:
@@ -20,45 +22,54 @@ def samples() -> dict[str, str]:
 
 def check_new_text_pieces(call: Runner, model, tokenizer) -> str:
     """One piece per id; printed in order, after each id they show the text that is complete by then, never more."""
-    for language, text in samples().items():
+    for name, text in samples().items():
+        language = LANGUAGE_NAMES[name]
         ids = tokenizer(text.split(".")[0], add_special_tokens=False)["input_ids"]
         pieces = call(tokenizer, ids)
         if not (isinstance(pieces, list) and all(isinstance(piece, str) for piece in pieces)):
-            raise Fail(f"{call.name} returned {kind_of(pieces)}; it should return a list of strings, one per id.")
+            raise Fail("{name} returned {kind}; it should return a list of strings, one per id.", name=call.name,
+                       kind=kind_of(pieces))
         if len(pieces) != len(ids):
-            raise Fail(f"for {len(ids)} ids you returned {len(pieces)} pieces; there should be one per id, \"\" when "
-                       "there is nothing to print yet.")
+            raise Fail("for {ids} ids you returned {pieces} pieces; there should be one per id, \"\" when there is "
+                       "nothing to print yet.", ids=len(ids), pieces=len(pieces))
         whole = tokenizer.decode(ids)
         if "".join(pieces) != whole:
             broken = "".join(pieces).count(REPLACEMENT)
-            raise Fail(f"printed one after the other, your pieces show {''.join(pieces)!r} for the {language} "
-                       f"sentence {whole!r}" + (f", with {broken} broken characters (\\ufffd)." if broken else "."))
+            raise Fail("printed one after the other, your pieces show {shown!r} for the {language_name} sentence "
+                       "{whole!r}, with {broken} broken characters (\\ufffd)." if broken else
+                       "printed one after the other, your pieces show {shown!r} for the {language_name} sentence "
+                       "{whole!r}.", shown="".join(pieces), language_name=language, whole=whole, broken=broken)
         for end in range(1, len(ids) + 1):
             shown = "".join(pieces[:end])
             ready = os.path.commonprefix([tokenizer.decode(ids[:end]), whole])  # what these ids already fix
             if not whole.startswith(shown) or len(shown) < len(ready):
-                raise Fail(f"in the {language} sentence, once id {end} of {len(ids)} has arrived your pieces have "
-                           f"printed {shown!r}, where {ready!r} is complete and could be shown.")
+                raise Fail("in the {language_name} sentence, once id {end} of {ids} has arrived your pieces have "
+                           "printed {shown!r}, where {ready!r} is complete and could be shown.",
+                           language_name=language, end=end, ids=len(ids), shown=shown, ready=ready)
     return ("decoding every id so far, and holding back a character that is not complete yet, prints each character as "
             "soon as all its bytes have arrived (TextStreamer waits longer: it also holds symbols back until a space).")
 
 
 def check_token_budget(call: Runner, model, tokenizer) -> str:
     """The budget covers the words at the sample's own tokens-per-word rate, with at most half as much again."""
-    for language, sample in samples().items():
+    for name, sample in samples().items():
+        language = LANGUAGE_NAMES[name]
         rate = len(tokenizer(sample, add_special_tokens=False)["input_ids"]) / len(sample.split())
         for words in (20, 50):
             budget = call(tokenizer, sample, words)
             if not isinstance(budget, Integral) or isinstance(budget, bool):
-                raise Fail(f"{call.name} returned {kind_of(budget)}; max_new_tokens takes a whole number.")
+                raise Fail("{name} returned {kind}; max_new_tokens takes a whole number.", name=call.name,
+                           kind=kind_of(budget))
             need = rate * words
             if budget < need:
-                raise Fail(f"for {words} words like the {language} sample your budget is {budget} tokens, but at that "
-                           f"sample's rate {words} words take about {need:.0f} tokens: the reply would stop after "
-                           f"about {budget / rate:.0f} words.")
+                raise Fail("for {words} words like the {language_name} sample your budget is {budget} tokens, but at "
+                           "that sample's rate {words} words take about {need:.0f} tokens: the reply would stop after "
+                           "about {reach:.0f} words.", words=words, language_name=language, budget=budget,
+                           need=need, reach=budget / rate)
             if budget > 1.5 * need + 1:
-                raise Fail(f"for {words} words like the {language} sample your budget is {budget} tokens, more than "
-                           f"half as much again as the {need:.0f} tokens they take at that sample's rate.")
+                raise Fail("for {words} words like the {language_name} sample your budget is {budget} tokens, more "
+                           "than half as much again as the {need:.0f} tokens they take at that sample's rate.",
+                           words=words, language_name=language, budget=budget, need=need)
     return "a token budget depends on the language: measured on a sample, an Arabic word costs this tokenizer several tokens."
 
 
@@ -76,20 +87,22 @@ EXERCISES = [
 GREETING = "أهلا"  # "hello"; its first letter, alef with hamza, is one of the letters this tokenizer splits
 
 
-def greeting_one_token_at_a_time(model, tokenizer) -> tuple[Any, str]:
+def greeting_one_token_at_a_time(model, tokenizer) -> tuple[Any, str | Message]:
     """Whether decoding the greeting's tokens one at a time and joining the pieces gives the greeting back."""
     ids = tokenizer(GREETING, add_special_tokens=False)["input_ids"]
     pieces = [tokenizer.decode([token]) for token in ids]
     same = "".join(pieces) == GREETING
-    return same, (f"{GREETING!r} has {len(GREETING)} letters, {len(GREETING.encode('utf-8'))} UTF-8 bytes and "
-                  f"{len(ids)} tokens, decoded alone as {pieces}. "
-                  + ("Every token boundary fell between two letters here." if same else
-                     "A token boundary falls inside a letter: each half is not a character on its own, and decodes "
-                     "to \\ufffd. The section below shows it on a whole sentence."))
+    return same, message(
+        "{greeting!r} has {letters} letters, {bytes} UTF-8 bytes and {tokens} tokens, decoded alone as {pieces}. "
+        "{verdict}",
+        greeting=GREETING, letters=len(GREETING), bytes=len(GREETING.encode("utf-8")), tokens=len(ids), pieces=pieces,
+        verdict=message("Every token boundary fell between two letters here." if same else
+                        "A token boundary falls inside a letter: each half is not a character on its own, and decodes "
+                        "to \\ufffd. The section below shows it on a whole sentence."))
 
 
-PREDICTIONS = [
-    Prediction(f"Predict: the Arabic greeting {GREETING!r} ('hello') is encoded, then each of its tokens is decoded on "
+PREDICTIONS = [  # a question is a template without fields: it spells GREETING out
+    Prediction("Predict: the Arabic greeting 'أهلا' ('hello') is encoded, then each of its tokens is decoded on "
                "its own and the pieces are joined. Do you get the greeting back? Answer True or False.",
                greeting_one_token_at_a_time),
 ]

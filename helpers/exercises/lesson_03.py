@@ -8,6 +8,7 @@ import torch
 
 from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_id, token_ids
 from helpers.generation import greedy
+from helpers.language import Message, message
 
 
 def check_next_token_id(call: Runner, model, tokenizer) -> str:
@@ -19,10 +20,11 @@ def check_next_token_id(call: Runner, model, tokenizer) -> str:
         best = logits.argmax(-1).tolist()
         if got != best[-1]:
             if got in best[:-1]:
-                raise Fail(f"for {prompt!r} you returned the model's best guess at position {best.index(got)} of "
-                           f"{len(best)}, which is not the token that comes after the prompt.")
-            raise Fail(f"after {prompt!r} greedy decoding picks {shown(tokenizer, best[-1])}; you returned "
-                       f"{shown(tokenizer, got)}.")
+                raise Fail("for {prompt!r} you returned the model's best guess at position {position} of {positions}, "
+                           "which is not the token that comes after the prompt.", prompt=prompt,
+                           position=best.index(got), positions=len(best))
+            raise Fail("after {prompt!r} greedy decoding picks {best}; you returned {got}.", prompt=prompt,
+                       best=shown(tokenizer, best[-1]), got=shown(tokenizer, got))
     return "the last position's scores predict the token after the prompt, and argmax picks the most likely one."
 
 
@@ -33,10 +35,10 @@ def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
         want = greedy(model, tokenizer, [prompt], max_new_tokens=6)[0].tolist()
         if got[: len(want)] != want or len(got) != 6:
             if len(set(got)) == 1 and len(set(want)) > 1:
-                raise Fail(f"every step chose {shown(tokenizer, got[0])}, where greedy generate gives "
-                           f"{shown(tokenizer, want)}.")
-            raise Fail(f"for {prompt!r} your loop gave {shown(tokenizer, got)}, greedy generate gives "
-                       f"{shown(tokenizer, want)} ({len(got)} tokens, expected 6).")
+                raise Fail("every step chose {chosen}, where greedy generate gives {want}.",
+                           chosen=shown(tokenizer, got[0]), want=shown(tokenizer, want))
+            raise Fail("for {prompt!r} your loop gave {got}, greedy generate gives {want} ({count} tokens, "
+                       "expected 6).", prompt=prompt, got=shown(tokenizer, got), want=shown(tokenizer, want), count=len(got))
     return "your loop picks the argmax, appends it and runs again: exactly what greedy generate does."
 
 
@@ -47,10 +49,11 @@ def check_only_new_tokens(call: Runner, model, tokenizer) -> str:
         prompt_ids = tokenizer(prompt)["input_ids"]
         want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
         if got == prompt_ids + want:
-            raise Fail(f"your ids begin with the prompt's {len(prompt_ids)} tokens, and only then come the 8 new ones.")
+            raise Fail("your ids begin with the prompt's {count} tokens, and only then come the 8 new ones.",
+                       count=len(prompt_ids))
         if got != want:
-            raise Fail(f"for {prompt!r} the 8 new greedy tokens are {shown(tokenizer, want)}, "
-                       f"you returned {shown(tokenizer, got)}.")
+            raise Fail("for {prompt!r} the 8 new greedy tokens are {want}, you returned {got}.", prompt=prompt,
+                       want=shown(tokenizer, want), got=shown(tokenizer, got))
     return "generate returns the prompt followed by the new tokens, and slicing at the prompt's length keeps the new ones."
 
 
@@ -67,15 +70,16 @@ EXERCISES = [
 ]
 
 
-def rows_of_scores(model, tokenizer) -> tuple[Any, str]:
+def rows_of_scores(model, tokenizer) -> tuple[Any, str | Message]:
     """Whether logits hold one row per prompt token or one row for the whole prompt."""
     inputs = tokenizer("The capital of France is", return_tensors="pt").to(model.device)
     with torch.no_grad():
         rows = model(**inputs).logits.shape[1]
     tokens = inputs["input_ids"].shape[1]
     outcome = "one per prompt token" if rows == tokens else "one for the whole prompt"
-    return outcome, (f"For a prompt of {tokens} tokens the logits have {rows} rows: row i scores the token that would "
-                     "follow position i, so only the last row is about the token after the prompt.")
+    return outcome, message("For a prompt of {tokens} tokens the logits have {rows} rows: row i scores the token that "
+                            "would follow position i, so only the last row is about the token after the prompt.",
+                            tokens=tokens, rows=rows)
 
 
 PREDICTIONS = [

@@ -31,15 +31,16 @@ def check_sample_top_5(call: Runner, model, tokenizer) -> str:
         for seed in (123, 7):
             new = samples[prompt, seed] = token_ids(call(model, tokenizer, prompt, seed), call.name)
             if len(new) > 8:
-                raise Fail(f"{call.name} returned {len(new)} ids for 8 new tokens.")
+                raise Fail("{name} returned {count} ids for 8 new tokens.", name=call.name, count=len(new))
             with torch.no_grad():
                 logits = model(input_ids=torch.tensor([prompt_ids + new], device=model.device)).logits[0].float()
             for step, token in enumerate(new):
                 scores = logits[len(prompt_ids) + step - 1]
                 rank = int((scores > scores[token] + tolerance).sum())
                 if rank >= 5:
-                    raise Fail(f"after {tokenizer.decode(prompt_ids + new[:step])!r} your sample picked "
-                               f"{shown(tokenizer, token)}, number {rank + 1} in the model's ranking, outside its top 5.")
+                    raise Fail("after {context!r} your sample picked {token}, number {rank} in the model's ranking, "
+                               "outside its top 5.", context=tokenizer.decode(prompt_ids + new[:step]),
+                               token=shown(tokenizer, token), rank=rank + 1)
     if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
         raise Fail("seeds 123 and 7 gave the same tokens: your function does not sample.")
     return "top_k=5 removes all but the 5 most likely tokens before each draw, and the draw still depends on the seed."

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, new_token_log_probs, shown, token_ids, within
+from helpers.language import message
 
 CONTINUATION_PROMPTS = ["Once upon a time", "My favourite food is"]
 SETTINGS = [{}, {"repetition_penalty": 1.3}, {"no_repeat_ngram_size": 2}]  # the strategy must honour the call's settings
@@ -25,12 +26,14 @@ def check_likeliest_continuation(call: Runner, model, tokenizer) -> str:
         prompt_ids = inputs["input_ids"][0].tolist()
         got = token_ids(call(model, tokenizer, prompt), call.name)
         if len(got) != 8:
-            raise Fail(f"{call.name} returned {len(got)} ids for 8 new tokens.")
+            raise Fail("{name} returned {count} ids for 8 new tokens.", name=call.name, count=len(got))
         beam = model.generate(**inputs, num_beams=4, do_sample=False, min_new_tokens=8, max_new_tokens=8)[0, len(prompt_ids):]
         yours, likelier = log_probability(model, prompt_ids, got), log_probability(model, prompt_ids, beam.tolist())
         if yours < likelier - 1e-3:
-            raise Fail(f"after {prompt!r} your 8 tokens {shown(tokenizer, got)} have a log-probability of {yours:.2f}, "
-                       f"but {shown(tokenizer, beam.tolist())} has {likelier:.2f}: a likelier continuation exists.")
+            raise Fail("after {prompt!r} your 8 tokens {yours} have a log-probability of {yours_log_probability:.2f}, "
+                       "but {likelier} has {likelier_log_probability:.2f}: a likelier continuation exists.",
+                       prompt=prompt, yours=shown(tokenizer, got), yours_log_probability=yours,
+                       likelier=shown(tokenizer, beam.tolist()), likelier_log_probability=likelier)
     return ("greedy decoding commits to the best token at each step; beam search keeps 4 candidates and finds likelier "
             "8-token sequences.")
 
@@ -39,7 +42,8 @@ def generate_with(call: Runner, model, inputs, **settings) -> list[int]:
     """The new token ids of generate(custom_generate=the learner's function), under the check's time limit."""
     output = within(call, lambda: model.generate(**inputs, custom_generate=call.function, **settings))
     if not isinstance(output, torch.Tensor) or output.dim() != 2:
-        raise Fail(f"{call.name} returned {type(output).__name__}; it should return the ids, prompt included (a 2-D tensor).")
+        raise Fail("{name} returned {type}; it should return the ids, prompt included (a 2-D tensor).", name=call.name,
+                   type=type(output).__name__)
     return token_ids(output[0, inputs["input_ids"].shape[1]:], call.name)
 
 
@@ -52,11 +56,12 @@ def check_greedy_strategy(call: Runner, model, tokenizer) -> str:
             want = model.generate(**inputs, do_sample=False, max_new_tokens=16, **settings)[0, inputs["input_ids"].shape[1]:]
             if got == want.tolist():
                 continue
-            called = ", ".join(f"{name}={value}" for name, value in settings.items()) or "no other settings"
+            called = ", ".join(f"{name}={value}" for name, value in settings.items()) or message("no other settings")
             step = next((i for i, (a, b) in enumerate(zip(got, want.tolist())) if a != b), min(len(got), len(want)))
-            raise Fail(f"after {prompt!r} with {called} in the generate call, your strategy's tokens part from generate's "
-                       f"greedy decoding at new token {step + 1}: {shown(tokenizer, got[step:step + 4])} against "
-                       f"{shown(tokenizer, want[step:step + 4].tolist())}.")
+            raise Fail("after {prompt!r} with {called} in the generate call, your strategy's tokens part from generate's "
+                       "greedy decoding at new token {step}: {yours} against {theirs}.", prompt=prompt, called=called,
+                       step=step + 1, yours=shown(tokenizer, got[step:step + 4]),
+                       theirs=shown(tokenizer, want[step:step + 4].tolist()))
     return "generate turns the call's settings into logits processors; the strategy picks from their scores, so they apply."
 
 
@@ -83,6 +88,7 @@ def first_tokens_of_beams(model, tokenizer) -> tuple[Any, str]:
 
 
 PREDICTIONS = [
-    Prediction(f"Predict: with num_beams=4 and num_return_sequences=4, 8 new tokens after {CONTINUATION_PROMPTS[0]!r}: "
-               "how many different first tokens do the 4 sequences begin with? Answer with a number.", first_tokens_of_beams),
+    Prediction(message("Predict: with num_beams=4 and num_return_sequences=4, 8 new tokens after {prompt!r}: how many "
+                       "different first tokens do the 4 sequences begin with? Answer with a number.",
+                       prompt=CONTINUATION_PROMPTS[0]), first_tokens_of_beams),
 ]

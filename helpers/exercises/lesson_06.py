@@ -6,6 +6,7 @@ from typing import Any
 
 from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, text, token_ids
 from helpers.generation import greedy
+from helpers.language import Message, message
 
 SENTENCE_PROMPTS = ["The capital of France is", "The best way to learn a new language is"]
 CONVERSATION = [{"role": "user", "content": "What is the capital of France?"}]
@@ -22,20 +23,21 @@ def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
         if len(got) == 12:
             continue
         if len(got) == 12 - len(prompt_ids):
-            raise Fail(f"for a prompt of {len(prompt_ids)} tokens you got {len(got)} new ones: the longer the prompt, "
-                       "the fewer new tokens.")
+            raise Fail("for a prompt of {prompt_count} tokens you got {count} new ones: the longer the prompt, "
+                       "the fewer new tokens.", prompt_count=len(prompt_ids), count=len(got))
         if got[: len(prompt_ids)] == prompt_ids and len(got) > 12:
             raise Fail("your ids begin with the prompt's tokens.")
         if len(got) < 12 and got and got[-1] == tokenizer.eos_token_id:
-            raise Fail(f"for {prompt[-40:]!r} the model ended with EOS after {len(got)} tokens, before the 12th.")
-        raise Fail(f"for {prompt[-40:]!r} you returned {len(got)} new tokens instead of 12.")
+            raise Fail("for {prompt!r} the model ended with EOS after {count} tokens, before the 12th.",
+                       prompt=prompt[-40:], count=len(got))
+        raise Fail("for {prompt!r} you returned {count} new tokens instead of 12.", prompt=prompt[-40:], count=len(got))
     return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
 
 
 def check_first_sentence(call: Runner, model, tokenizer) -> str:
     """The answer's text equals greedy generation stopped at the first '.' (within 40 new tokens)."""
     for prompt in SENTENCE_PROMPTS:
-        got = text(call(model, tokenizer, prompt), call.name, " (decode the new tokens)")
+        got = text(call(model, tokenizer, prompt), call.name, message("decode the new tokens"))
         ids = greedy(model, tokenizer, [prompt], max_new_tokens=40, stop_strings=["."], tokenizer=tokenizer)[0]
         want = tokenizer.decode(ids, skip_special_tokens=True)
         if got == want:
@@ -43,8 +45,9 @@ def check_first_sentence(call: Runner, model, tokenizer) -> str:
         if got.startswith(prompt):
             raise Fail("your text begins with the prompt.")
         if got.startswith(want):
-            raise Fail(f"your text runs on past {want!r}: generation did not stop at the first '.'.")
-        raise Fail(f"for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.")
+            raise Fail("your text runs on past {want!r}: generation did not stop at the first '.'.", want=want)
+        raise Fail("for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.",
+                   prompt=prompt, want=want, got=got)
     return "stop_strings ends generation at the text '.', and tokenizer= lets generate see text in the token ids."
 
 
@@ -59,14 +62,15 @@ EXERCISES = [
 ]
 
 
-def new_tokens_under_max_length(model, tokenizer) -> tuple[Any, str]:
+def new_tokens_under_max_length(model, tokenizer) -> tuple[Any, Message]:
     """How many new tokens max_length=prompt_length + 3 leaves (EOS suppressed)."""
     inputs = tokenizer(PROMPTS[0], return_tensors="pt").to(model.device)
     prompt_length = inputs["input_ids"].shape[1]
     output = model.generate(**inputs, max_length=prompt_length + 3, do_sample=False,
                             suppress_tokens=[tokenizer.eos_token_id])
-    return output.shape[1] - prompt_length, (
-        f"max_length counts the whole sequence: the {prompt_length} prompt tokens use up all but 3 of it.")
+    return output.shape[1] - prompt_length, message(
+        "max_length counts the whole sequence: the {prompt_length} prompt tokens use up all but 3 of it.",
+        prompt_length=prompt_length)
 
 
 PREDICTIONS = [

@@ -11,6 +11,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 
 from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, new_token_log_probs, within
 from helpers.generation import with_pad_token
+from helpers.language import Message, message
 
 SENTENCE_ENDS = (".", "!", "?")
 BATCH = ["The capital of France is", "My favourite food is"]  # tokenized to different lengths: one row is padded
@@ -23,7 +24,8 @@ def probabilities(value: Any, name: str) -> list[float]:
         value = value.reshape(-1).tolist() if value.dim() == 1 or value.shape[0] == 1 else value
     if isinstance(value, Sequence) and not isinstance(value, str) and all(isinstance(v, (int, float)) for v in value):
         return [float(v) for v in value]
-    raise Fail(f"{name} returned {kind_of(value)}; it should return one probability per new token (a list of floats).")
+    raise Fail("{name} returned {kind}; it should return one probability per new token (a list of floats).", name=name,
+               kind=kind_of(value))
 
 
 def check_token_probabilities(call: Runner, model, tokenizer) -> str:
@@ -35,14 +37,16 @@ def check_token_probabilities(call: Runner, model, tokenizer) -> str:
         ids = model.generate(**inputs, do_sample=False, max_new_tokens=8)
         want = new_token_log_probs(model, ids, prompt_length).exp().tolist()
         if len(got) != len(want):
-            raise Fail(f"{call.name} returned {len(got)} numbers for {len(want)} new tokens.")
+            raise Fail("{name} returned {count} numbers for {expected} new tokens.", name=call.name, count=len(got),
+                       expected=len(want))
         if any(not 0 <= p <= 1 for p in got):
             odd = next(p for p in got if not 0 <= p <= 1)
-            raise Fail(f"after {prompt!r} your numbers include {odd:.4g}: a probability lies between 0 and 1.")
+            raise Fail("after {prompt!r} your numbers include {odd:.4g}: a probability lies between 0 and 1.", prompt=prompt,
+                       odd=odd)
         worst = max(range(len(got)), key=lambda i: abs(got[i] - want[i]))
         if not math.isclose(got[worst], want[worst], abs_tol=2e-3):
-            raise Fail(f"after {prompt!r} your number for token {worst + 1} is {got[worst]:.4f}; the model gave that "
-                       f"token a probability of {want[worst]:.4f}.")
+            raise Fail("after {prompt!r} your number for token {position} is {got:.4f}; the model gave that token a "
+                       "probability of {want:.4f}.", prompt=prompt, position=worst + 1, got=got[worst], want=want[worst])
     return ("greedy scores are the model's logits (no processor changed them here); normalize_logits=True turns them into "
             "log-probabilities first, and exp() then gives probabilities.")
 
@@ -59,7 +63,8 @@ def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> str:
     prompt_length = inputs["input_ids"].shape[1]
     criterion = call(batch_tokenizer, prompt_length)
     if not isinstance(criterion, StoppingCriteria):
-        raise Fail(f"{call.name}(tokenizer, prompt_length) made {kind_of(criterion)}, not a StoppingCriteria.")
+        raise Fail("{name}(tokenizer, prompt_length) made {kind}, not a StoppingCriteria.", name=call.name,
+                   kind=kind_of(criterion))
     output = within(call, lambda: model.generate(**inputs, do_sample=False, max_new_tokens=30,
                                                  stopping_criteria=StoppingCriteriaList([criterion])))
     reference = model.generate(**inputs, do_sample=False, max_new_tokens=30)
@@ -72,9 +77,10 @@ def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> str:
         if mine == want:
             continue
         if want.startswith(mine):
-            raise Fail(f"row {row + 1} ({prompt!r}) stopped at {mine!r}, which does not end a sentence; its own sentence "
-                       f"goes on to {want!r}.")
-        raise Fail(f"row {row + 1} ({prompt!r}) went on to {mine!r}, past its first sentence end, {want!r}.")
+            raise Fail("row {row} ({prompt!r}) stopped at {mine!r}, which does not end a sentence; its own sentence "
+                       "goes on to {want!r}.", row=row + 1, prompt=prompt, mine=mine, want=want)
+        raise Fail("row {row} ({prompt!r}) went on to {mine!r}, past its first sentence end, {want!r}.", row=row + 1,
+                   prompt=prompt, mine=mine, want=want)
     return "a stopping criterion returns one answer per row, so each row of a batch stops at its own sentence end."
 
 
@@ -89,7 +95,7 @@ EXERCISES = [
 ]
 
 
-def scores_for_every_step(model, tokenizer) -> tuple[Any, str]:
+def scores_for_every_step(model, tokenizer) -> tuple[Any, Message]:
     """Whether an answer that ends with EOS before the limit of 40 still gets 40 tensors of scores."""
     if tokenizer.chat_template:
         inputs = tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, return_tensors="pt",
@@ -99,9 +105,9 @@ def scores_for_every_step(model, tokenizer) -> tuple[Any, str]:
     out = model.generate(**inputs.to(model.device), do_sample=False, max_new_tokens=40, return_dict_in_generate=True,
                          output_scores=True)
     steps = len(out.scores)
-    return steps == 40, (f"out.scores holds one tensor per generation step, the EOS step included: {steps} here, for "
-                         f"{out.sequences.shape[1] - inputs['input_ids'].shape[1]} new tokens. Steps never taken leave "
-                         "nothing.")
+    return steps == 40, message("out.scores holds one tensor per generation step, the EOS step included: {steps} here, "
+                                "for {count} new tokens. Steps never taken leave nothing.", steps=steps,
+                                count=out.sequences.shape[1] - inputs["input_ids"].shape[1])
 
 
 PREDICTIONS = [

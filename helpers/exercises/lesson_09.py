@@ -7,19 +7,21 @@ from typing import Any
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, text, token_ids
 from helpers.generation import MESSAGES, leading_count
+from helpers.language import Message, message
 
 
-def check_chat_prompt(call: Runner, model, tokenizer) -> str:
+def check_chat_prompt(call: Runner, model, tokenizer) -> Message:
     """The rendered conversation ends by opening the assistant's turn."""
     without = tokenizer.apply_chat_template(MESSAGES, tokenize=False)
     want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
-    got = text(call(tokenizer, list(MESSAGES)), call.name, " (render with tokenize=False)")
+    got = text(call(tokenizer, list(MESSAGES)), call.name, message("render with tokenize=False"))
     if got == without and want != without:
         raise Fail("your text ends after the user's turn: nothing in it says that the assistant speaks next.")
     if got != want:
-        raise Fail(f"the text should be the whole conversation, ending with the assistant's opener "
-                   f"{want[len(without):]!r}; yours ends with {got[-40:]!r}.")
-    return f"add_generation_prompt=True ends the prompt with {want[len(without):]!r}, so the next tokens are the answer."
+        raise Fail("the text should be the whole conversation, ending with the assistant's opener {opener!r}; yours ends "
+                   "with {ending!r}.", opener=want[len(without):], ending=got[-40:])
+    return message("add_generation_prompt=True ends the prompt with {opener!r}, so the next tokens are the answer.",
+                   opener=want[len(without):])
 
 
 def check_chat_input_ids(call: Runner, model, tokenizer) -> str:
@@ -32,7 +34,8 @@ def check_chat_input_ids(call: Runner, model, tokenizer) -> str:
     if bos is not None and got[:2] == [bos, bos] and want[:2] != [bos, bos]:
         raise Fail("your ids start with two BOS tokens.")
     if got != want:
-        raise Fail(f"your ids differ from the template's own tokenization (first ids {got[:4]}, expected {want[:4]}).")
+        raise Fail("your ids differ from the template's own tokenization (first ids {got}, expected {want}).", got=got[:4],
+                   want=want[:4])
     return "the template writes the BOS token itself, so the text is tokenized without adding special tokens."
 
 
@@ -47,7 +50,8 @@ def check_chat_replies(call: Runner, model, tokenizer) -> str:
     tokenizer.pad_token = None  # as many base models ship
     replies = call(model, tokenizer, list(QUESTIONS))
     if not (isinstance(replies, list) and len(replies) == len(QUESTIONS) and all(isinstance(r, str) for r in replies)):
-        raise Fail(f"{call.name} returned {kind_of(replies)}; it should return a list of {len(QUESTIONS)} strings.")
+        raise Fail("{name} returned {kind}; it should return a list of {count} strings.", name=call.name,
+                   kind=kind_of(replies), count=len(QUESTIONS))
     for question, reply in zip(QUESTIONS, replies, strict=True):
         chat = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
                                              return_dict=True, return_tensors="pt").to(model.device)
@@ -55,11 +59,13 @@ def check_chat_replies(call: Runner, model, tokenizer) -> str:
                                pad_token_id=tokenizer.eos_token_id)[0, chat["input_ids"].shape[1]:]
         want = tokenizer.decode(alone, skip_special_tokens=True)
         if question in reply:
-            raise Fail(f"your reply to {question!r} contains the question itself: {reply[:60]!r}…")
+            raise Fail("your reply to {question!r} contains the question itself: {reply!r}…", question=question,
+                       reply=reply[:60])
         if reply.startswith(want) and reply != want:
-            raise Fail(f"your reply to {question!r} runs on past {want!r}.")
+            raise Fail("your reply to {question!r} runs on past {want!r}.", question=question, want=want)
         if reply != want:
-            raise Fail(f"your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.")
+            raise Fail("your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.",
+                       question=question, reply=reply, want=want)
     return ("a chat template per conversation, a pad token, left padding, a length limit and a stop string: each reply "
             "is what the model says to that conversation alone.")
 
@@ -79,7 +85,7 @@ EXERCISES = [
 ]
 
 
-def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str]:
+def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str | Message]:
     """How many BOS tokens start the ids when the rendered template is tokenized by a tokenizer that adds BOS."""
     if not tokenizer.chat_template or tokenizer.bos_token is None:
         return None, "this model has no chat template, or no BOS token."
@@ -88,8 +94,10 @@ def bos_tokens_after_tokenizing_the_text(model, tokenizer) -> tuple[Any, str]:
     text = adding.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
     ids = adding(text)["input_ids"]
     count = leading_count(ids, adding.bos_token_id)
-    return count, (f"The rendered text {'already starts' if text.startswith(adding.bos_token) else 'does not start'} "
-                   f"with {adding.bos_token!r}, and the tokenizer adds one more to any text it encodes.")
+    return count, message("The rendered text already starts with {bos!r}, and the tokenizer adds one more to any text "
+                          "it encodes." if text.startswith(adding.bos_token) else
+                          "The rendered text does not start with {bos!r}, and the tokenizer adds one more to any text "
+                          "it encodes.", bos=adding.bos_token)
 
 
 PREDICTIONS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from numbers import Integral, Real
 from typing import Any
@@ -10,6 +11,7 @@ import torch
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
 from helpers.generation import eos_ids, greedy, with_pad_token
+from helpers.language import Message, message
 
 # One question with a short answer, one with a long one: the short row ends early and is padded while the other runs on.
 SPEED_QUESTIONS = ["What is 2 + 2? Answer with the number only.", "Tell me a long story about a dragon who learns to fly."]
@@ -34,7 +36,7 @@ def generated_counts(model, tokenizer, prompts: list[str]) -> list[tuple[int, bo
     return counts
 
 
-def check_generation_speed(call: Runner, model, tokenizer) -> str:
+def check_generation_speed(call: Runner, model, tokenizer) -> str | Message:
     """The count is the tokens the model generated (with or without each row's EOS), and the seconds are the call's."""
     tokenizer = with_pad_token(tokenizer, "left")
     prompts = speed_prompts(tokenizer)
@@ -42,17 +44,22 @@ def check_generation_speed(call: Runner, model, tokenizer) -> str:
     result = call(model, tokenizer, prompts)
     elapsed = time.perf_counter() - started
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise Fail(f"{call.name} returned {kind_of(result)}; it should return two numbers: (tokens, seconds).")
+        raise Fail("{name} returned {kind}; it should return two numbers: (tokens, seconds).", name=call.name,
+                   kind=kind_of(result))
     tokens, seconds = (value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value for value in result)
     if not isinstance(tokens, Integral) or not isinstance(seconds, Real):
-        raise Fail(f"{call.name} returned ({kind_of(tokens)}, {kind_of(seconds)}); it should return (a whole number, seconds).")
+        raise Fail("{name} returned ({tokens_kind}, {seconds_kind}); it should return (a whole number, seconds).",
+                   name=call.name, tokens_kind=kind_of(tokens), seconds_kind=kind_of(seconds))
     counts, ended = zip(*generated_counts(model, tokenizer, prompts), strict=True)
     if tokens not in (sum(counts), sum(counts) - sum(ended)):
-        raise Fail(f"your count is {tokens}, but the model generated {sum(counts)} tokens for these {len(prompts)} "
-                   f"prompts ({' and '.join(map(str, counts))}, each row's EOS included): your tokens per second would "
-                   f"be {tokens / sum(counts):.1f} times the truth.")
+        raise Fail("your count is {tokens}, but the model generated {total} tokens for these {count} prompts "
+                   "({counts}, each row's EOS included): your tokens per second would be {ratio:.1f} times the truth.",
+                   tokens=tokens, total=sum(counts), count=len(prompts), ratio=tokens / sum(counts),
+                   counts=functools.reduce(lambda first, then: message("{first} and {then}", first=first, then=then),
+                                           map(str, counts)))
     if not 0 < seconds <= elapsed:
-        raise Fail(f"your seconds are {seconds!r}, but the whole call of {call.name} took {elapsed:.2f} s.")
+        raise Fail("your seconds are {seconds!r}, but the whole call of {name} took {elapsed:.2f} s.", seconds=seconds,
+                   name=call.name, elapsed=elapsed)
     return ("a batch's output also holds the prompts and, after a row ends, padding until the longest row ends: neither "
             "was generated, so tokens per second must not count them.")
 
@@ -65,15 +72,16 @@ EXERCISES = [
 ]
 
 
-def roofline_in_bfloat16(model, tokenizer) -> tuple[Any, str]:
+def roofline_in_bfloat16(model, tokenizer) -> tuple[Any, Message]:
     """How the batch-1 roofline changes when the same weights are stored in bfloat16 instead of their own dtype."""
     parameters = sum(p.numel() for p in model.parameters())
     now = sum(p.numel() * p.element_size() for p in model.parameters())
     ratio = now / (parameters * torch.tensor([], dtype=torch.bfloat16).element_size())
     outcome = {0.5: "half", 1.0: "the same", 2.0: "double"}.get(round(ratio, 1), f"{ratio:.1f} times")
-    return outcome, (f"The roofline is bandwidth divided by the bytes each token reads: {now / 1e6:.0f} MB now, "
-                     f"{now / ratio / 1e6:.0f} MB in bfloat16. Whether a CPU reaches the higher roofline is another "
-                     "matter: the table shows how close each variant comes.")
+    return outcome, message("The roofline is bandwidth divided by the bytes each token reads: {now:.0f} MB now, "
+                            "{bfloat16:.0f} MB in bfloat16. Whether a CPU reaches the higher roofline is another "
+                            "matter: the table shows how close each variant comes.", now=now / 1e6,
+                            bfloat16=now / ratio / 1e6)
 
 
 PREDICTIONS = [

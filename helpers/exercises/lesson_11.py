@@ -1,4 +1,4 @@
-"""Lesson 10's exercise (a logits processor of your own, checked) and predict-then-run question."""
+"""Lesson 11's exercise (a logits processor of your own, checked) and predict-then-run question."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import torch
 from transformers import LogitsProcessor, set_seed
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, text
+from helpers.language import Message, message
 
 DIGIT_PROMPTS = ["The Berlin Wall fell in the year", "Count with me: one, two,"]
 
@@ -18,7 +19,8 @@ def check_digits_only(call: Runner, model, tokenizer) -> str:
         got = text(call(model, tokenizer, prompt), call.name)
         odd = sorted({character for character in got if not (character.isdigit() or character.isspace())})
         if odd:
-            raise Fail(f"for {prompt!r} your text is {got!r}, with characters that are not digits: {''.join(odd)!r}.")
+            raise Fail("for {prompt!r} your text is {got!r}, with characters that are not digits: {odd!r}.",
+                       prompt=prompt, got=got, odd="".join(odd))
     return ("a logits processor gets each step's scores and returns them changed: -inf for every token that is not "
             "allowed, so that generate can never choose it.")
 
@@ -33,7 +35,7 @@ class Ban(LogitsProcessor):
         return scores.index_fill(1, torch.tensor([self.token], device=scores.device), float("-inf"))
 
 
-def sampling_a_banned_token(model, tokenizer) -> tuple[Any, str]:
+def sampling_a_banned_token(model, tokenizer) -> tuple[Any, Message]:
     """Whether sampling ever picks, as its first new token, the greedy choice after that token is set to -inf."""
     inputs = tokenizer("Once upon a time", return_tensors="pt").to(model.device)
     first = model.generate(**inputs, max_new_tokens=1, do_sample=False)[0, -1].item()
@@ -43,8 +45,9 @@ def sampling_a_banned_token(model, tokenizer) -> tuple[Any, str]:
         output = model.generate(**inputs, max_new_tokens=1, do_sample=True, temperature=2.0, top_k=0,
                                 logits_processor=[Ban(first)])
         picked.add(output[0, -1].item())
-    return first in picked, (f"{len(picked)} different first tokens in 20 hot samples, never the banned one: a score "
-                             "of -inf has probability exp(-inf) = 0 after the softmax, at any temperature.")
+    return first in picked, message("{count} different first tokens in 20 hot samples, never the banned one: a score "
+                                    "of -inf has probability exp(-inf) = 0 after the softmax, at any temperature.",
+                                    count=len(picked))
 
 
 EXERCISES = [

@@ -13,6 +13,7 @@ import torch
 from transformers import ContinuousBatchingConfig, GenerationConfig
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, text, within
+from helpers.language import Message, message
 from helpers.server import start_server
 
 QUESTIONS = ["What is the capital of France?", "Name three colours."]
@@ -61,11 +62,13 @@ def check_pinned_reply(call: Runner, model, tokenizer) -> str:
         for question in QUESTIONS:
             got = within(call, lambda q=question: server_said(call.function)(client, q))
             if isinstance(got, Refused):
-                raise Fail(f"the server refused your request for {question!r} with status {got.status}: {got.detail}")
+                raise Fail("the server refused your request for {question!r} with status {status}: {detail}",
+                           question=question, status=got.status, detail=got.detail)
             got = text(got, call.name)
             want = reply(client, name, question)
             if got != want:
-                raise Fail(f"for {question!r} you returned {got!r}; the server's greedy reply is {want!r}.")
+                raise Fail("for {question!r} you returned {got!r}; the server's greedy reply is {want!r}.",
+                           question=question, got=got, want=want)
     return "the server answers only for the model it was started with, under the name GET /v1/models lists."
 
 
@@ -76,7 +79,8 @@ def check_streamed_reply(call: Runner, model, tokenizer) -> str:
             got = text(within(call, lambda q=question: call.function(client, name, q)), call.name)
             want = reply(client, name, question)
             if got != want:
-                raise Fail(f"for {question!r} your pieces make {got!r}; the reply in one piece is {want!r}.")
+                raise Fail("for {question!r} your pieces make {got!r}; the reply in one piece is {want!r}.",
+                           question=question, got=got, want=want)
     return "a stream's first chunk names the role and its last one the finish reason, with no text: only the others add."
 
 
@@ -91,7 +95,7 @@ EXERCISES = [
 ]
 
 
-def continuous_batching_changes_nothing(model, tokenizer) -> tuple[Any, str]:
+def continuous_batching_changes_nothing(model, tokenizer) -> tuple[Any, Message]:
     """Whether generate_batch gives each of 8 chat requests the greedy tokens it gets alone."""
     prompts = [tokenizer.apply_chat_template([{"role": "user", "content": q}], add_generation_prompt=True,
                                              return_dict=True)["input_ids"] for q in BATCH_QUESTIONS]
@@ -105,10 +109,11 @@ def continuous_batching_changes_nothing(model, tokenizer) -> tuple[Any, str]:
     results = model.generate_batch(prompts, generation_config=config,
                                    continuous_batching_config=ContinuousBatchingConfig(num_blocks=32, max_batch_tokens=256))
     same = sum(results[f"req_{i}"].generated_tokens == tokens for i, tokens in enumerate(alone))
-    return same == len(prompts), (f"{same} of {len(prompts)} requests got the tokens they get alone. Continuous batching "
-                                  "changes which tokens share a forward pass, not what each request attends to; in "
-                                  "float32 the scores move too little to change a greedy choice here, though other "
-                                  "kernels and 16 bits can (notebook 08's batches).")
+    return same == len(prompts), message("{same} of {count} requests got the tokens they get alone. Continuous "
+                                         "batching changes which tokens share a forward pass, not what each request "
+                                         "attends to; in float32 the scores move too little to change a greedy choice "
+                                         "here, though other kernels and 16 bits can (notebook 08's batches).",
+                                         same=same, count=len(prompts))
 
 
 PREDICTIONS = [

@@ -4,6 +4,9 @@ A lesson's explorers are a module of this package, `lesson_NN.py`. Each builder 
 settings as ordinary cell output (what nbval compares and what a reader sees without a kernel) and returns the
 widget, whose own output area redraws when a control changes. Generation runs in a worker thread, and a newer request
 stops the running one: only the latest result is drawn. This module holds what every explorer shares.
+
+Each builder takes `language` ("en" or "ar"): what the widget says in words (labels, buttons, status, results, bad-input
+messages) is a template of helpers.language said in it; identifiers, numbers and the model's own text stay as they are.
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from IPython.display import display
 from matplotlib.figure import Figure
 from transformers import StoppingCriteria, StoppingCriteriaList
 
+from helpers.language import Message, message, say
+
 Stale = Callable[[], bool]
 SLIDER = dict(continuous_update=False, style={"description_width": "initial"})
-BUSY = "generating…"  # what an explorer shows while its generation runs (the browser test waits past it)
+BUSY_MESSAGE = message("generating…")  # what an explorer shows while its generation runs, in its language
+BUSY = BUSY_MESSAGE.template  # its English text (the browser test waits past it)
 
 
 def per_object_cache(function: Callable) -> Callable:
@@ -131,20 +137,26 @@ def show_static(*items: Any) -> None:
 class Explorer(widgets.VBox):
     """A column of controls above an output area; its plain-text form says what it is."""
 
-    def __init__(self, name: str, controls: dict[str, widgets.Widget], status: widgets.HTML, *outputs: widgets.Output,
-                 runner: LatestWins | None = None) -> None:
+    def __init__(self, name: str | Message, controls: dict[str, widgets.Widget], status: widgets.HTML,
+                 *outputs: widgets.Output, runner: LatestWins | None = None, language: str = "en") -> None:
         super().__init__([widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), status, *outputs])
         self.name, self.controls, self.status, self.outputs, self.runner = name, controls, status, outputs, runner
-        self.output = outputs[0]
+        self.output, self.language = outputs[0], language
 
     def __repr__(self) -> str:
-        return f"{self.name} (a live widget: run this notebook in Jupyter and move its controls)"
+        return say(self.language, "{name} (a live widget: run this notebook in Jupyter and move its controls)",
+                   name=self.name)
 
 
-def explorer_parts() -> tuple[widgets.Output, widgets.HTML]:
+def italic(text: str) -> str:
+    """A status line's text as the HTML widget shows it (the markup stays out of the translated templates)."""
+    return f"<i>{text}</i>"
+
+
+def explorer_parts(language: str = "en") -> tuple[widgets.Output, widgets.HTML]:
     """An empty output area and a status line that says where the default result is."""
-    status = "<i>The default settings' result is shown above; change a control to redraw here.</i>"
-    return widgets.Output(), widgets.HTML(status)
+    status = say(language, "The default settings' result is shown above; change a control to redraw here.")
+    return widgets.Output(), widgets.HTML(italic(status))
 
 
 def warning(text: str) -> str:
@@ -152,10 +164,12 @@ def warning(text: str) -> str:
     return f"⚠ {text}"
 
 
-def run_or_warn(runner: LatestWins, output: widgets.Output, problem: str | None, job: Callable[[Stale], Any]) -> None:
-    """Show the bad-input message and stop the running job, or show BUSY and start the job (the latest wins)."""
+def run_or_warn(runner: LatestWins, output: widgets.Output, problem: str | None, job: Callable[[Stale], Any],
+                language: str = "en") -> None:
+    """Show the bad-input message and stop the running job, or show BUSY (in the language) and start the job (the
+    latest wins)."""
     if problem:
         runner.cancel()
         return show(output, warning(problem))
-    show(output, BUSY)
+    show(output, say(language, BUSY_MESSAGE))
     runner.submit(job)

@@ -21,21 +21,24 @@ from helpers.explorers import (
     stopping,
     warning,
 )
+from helpers.language import check_language, message, say
 from helpers.plots import next_token_bars
 
 
-def sampling_problem(prompt: str, temperature: float, top_k: int, top_p: float, min_p: float) -> str | None:
+def sampling_problem(prompt: str, temperature: float, top_k: int, top_p: float, min_p: float,
+                     language: str = "en") -> str | None:
     """What is wrong with the sampling settings, in one line naming the fix; None when they are usable."""
     if not prompt.strip():
-        return "The prompt is empty: type a few words to continue."
+        return say(language, "The prompt is empty: type a few words to continue.")
     if temperature <= 0:
-        return f"temperature must be above 0: got {temperature} (temperature 0 means greedy decoding, do_sample=False)."
+        return say(language, "temperature must be above 0: got {temperature} (temperature 0 means greedy decoding, "
+                             "do_sample=False).", temperature=temperature)
     if top_k < 0:
-        return f"top-k must be 0 (off) or more: got {top_k}."
+        return say(language, "top-k must be 0 (off) or more: got {top_k}.", top_k=top_k)
     if not 0 < top_p <= 1:
-        return f"top-p must be above 0 and at most 1: got {top_p} (1 keeps every token)."
+        return say(language, "top-p must be above 0 and at most 1: got {top_p} (1 keeps every token).", top_p=top_p)
     if not 0 <= min_p <= 1:
-        return f"min-p must be between 0 (off) and 1: got {min_p}."
+        return say(language, "min-p must be between 0 (off) and 1: got {min_p}.", min_p=min_p)
     return None
 
 @per_object_cache
@@ -71,8 +74,9 @@ def sample_continuation(model: Any, tokenizer: Any, prompt: str, seed: int, temp
 
 
 def distribution_view(model: Any, tokenizer: Any, prompt: str, temperature: float, top_k: int, top_p: float,
-                      min_p: float, top: int = 15, chart: Figure | None = None) -> list[Any]:
-    """The playground's redraw: a one-line summary and a chart of the most likely tokens before and after.
+                      min_p: float, top: int = 15, chart: Figure | None = None, language: str = "en") -> list[Any]:
+    """The playground's redraw: a one-line summary (in the language) and a chart of the most likely tokens before and
+    after.
 
     Given the chart of an earlier redraw for the same prompt, only its bars and title change (faster than a new one).
     """
@@ -89,21 +93,27 @@ def distribution_view(model: Any, tokenizer: Any, prompt: str, temperature: floa
         for bar, height in zip(chart.axes[0].containers[1], processed[order].tolist()):
             bar.set_height(height)
         chart.axes[0].set_title(title)
-    return [f"{kept} of {len(processed)} tokens can be drawn; most likely: {best}", chart]
+    summary = say(language, "{kept} of {total} tokens can be drawn; most likely: {best}", kept=kept,
+                  total=len(processed), best=best)
+    return [summary, chart]
 
 
-def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.", seed: int = 123) -> Explorer:
+def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.", seed: int = 123,
+                        language: str = "en") -> Explorer:
     """Sliders for temperature, top-k, top-p, min-p, starting at transformers' defaults (what do_sample=True alone
-    uses): the next-token distribution redraws, and a continuation is sampled."""
+    uses): the next-token distribution redraws, and a continuation is sampled. Its words are in `language`."""
+    language = check_language(language)
     controls = {
-        "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False),
-        "temperature": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.05, description="temperature", **SLIDER),
-        "top_k": widgets.IntSlider(value=50, min=0, max=100, description="top-k (0: off)", **SLIDER),
+        "prompt": widgets.Text(value=prompt, description=say(language, "prompt"), continuous_update=False),
+        "temperature": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.05,
+                                           description=say(language, "temperature"), **SLIDER),
+        "top_k": widgets.IntSlider(value=50, min=0, max=100, description=say(language, "top-k (0: off)"), **SLIDER),
         "top_p": widgets.FloatSlider(value=1.0, min=0, max=1, step=0.05, description="top-p", **SLIDER),
-        "min_p": widgets.FloatSlider(value=0.0, min=0, max=0.5, step=0.01, description="min-p (0: off)", **SLIDER),
-        "seed": widgets.IntText(value=seed, description="seed", layout={"width": "160px"}),
+        "min_p": widgets.FloatSlider(value=0.0, min=0, max=0.5, step=0.01, description=say(language, "min-p (0: off)"),
+                                     **SLIDER),
+        "seed": widgets.IntText(value=seed, description=say(language, "seed"), layout={"width": "160px"}),
     }
-    output, status = explorer_parts()
+    output, status = explorer_parts(language)
     sample_out = widgets.Output()
     runner = LatestWins(lambda line: show(sample_out, line), lambda error: show(sample_out, warning(str(error))))
     chart: list[Figure | None] = [None]  # the live chart, redrawn in place while the prompt stays the same
@@ -112,22 +122,24 @@ def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.",
         return {name: value for name, value in knobs.items() if name != "seed"}
 
     def sampled_line(knobs: dict[str, Any], stale: Stale | None = None) -> str:
-        return f"sampled (seed {knobs['seed']}): {sample_continuation(model, tokenizer, stale=stale, **knobs)!r}"
+        text = sample_continuation(model, tokenizer, stale=stale, **knobs)
+        return say(language, "sampled (seed {seed}): {text!r}", seed=knobs["seed"], text=text)
 
     def redraw(change: Any = None) -> None:
         knobs = {name: control.value for name, control in controls.items()}
         runner.cancel()  # a running sample stops at once, freeing the CPU for the redraw
-        problem = sampling_problem(**settings(knobs))
+        problem = sampling_problem(**settings(knobs), language=language)
         if problem:
             show(sample_out)
             return show(output, warning(problem))
-        text, chart[0] = distribution_view(model, tokenizer, chart=chart[0], **settings(knobs))
+        text, chart[0] = distribution_view(model, tokenizer, chart=chart[0], language=language, **settings(knobs))
         show(output, text, chart[0])
-        show(sample_out, "sampling…")
+        show(sample_out, say(language, "sampling…"))
         runner.submit(lambda stale: sampled_line(knobs, stale))
 
     for control in controls.values():
         control.observe(redraw, "value")
     defaults = {name: control.value for name, control in controls.items()}
-    show_static(*distribution_view(model, tokenizer, **settings(defaults)), sampled_line(defaults))
-    return Explorer("Sampling playground", controls, status, output, sample_out, runner=runner)
+    show_static(*distribution_view(model, tokenizer, language=language, **settings(defaults)), sampled_line(defaults))
+    return Explorer(message("Sampling playground"), controls, status, output, sample_out, runner=runner,
+                    language=language)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
@@ -21,31 +21,35 @@ from helpers.explorers import (
     warning,
 )
 from helpers.generation import eos_ids
+from helpers.language import check_language, message, say
 
 
-def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int) -> str | None:
+def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int, language: str = "en") -> str | None:
     """What is wrong with the length settings, in one line naming the fix; None when they are usable."""
     if not prompt.strip():
-        return "The prompt is empty: type a question or a few words to continue."
+        return say(language, "The prompt is empty: type a question or a few words to continue.")
     if max_new_tokens < 1:
-        return f"max_new_tokens must be at least 1: got {max_new_tokens}."
+        return say(language, "max_new_tokens must be at least 1: got {max_new_tokens}.", max_new_tokens=max_new_tokens)
     if min_new_tokens > max_new_tokens:
-        return (f"min_new_tokens ({min_new_tokens}) is above max_new_tokens ({max_new_tokens}): "
-                "lower it or raise max_new_tokens.")
+        return say(language, "min_new_tokens ({min_new_tokens}) is above max_new_tokens ({max_new_tokens}): "
+                             "lower it or raise max_new_tokens.",
+                   min_new_tokens=min_new_tokens, max_new_tokens=max_new_tokens)
     return None
 
 @dataclass
 class LengthResult:
-    """Where and why a generation stopped."""
+    """Where and why a generation stopped (its reason and note said in its language)."""
 
     text: str
     new_tokens: int
     max_new_tokens: int
     reason: str
     note: str = ""
+    language: str = field(default="en", repr=False)
 
     def __str__(self) -> str:
-        where = f"stopped after {self.new_tokens} of at most {self.max_new_tokens} new tokens: {self.reason}"
+        where = say(self.language, "stopped after {new_tokens} of at most {max_new_tokens} new tokens: {reason}",
+                    new_tokens=self.new_tokens, max_new_tokens=self.max_new_tokens, reason=self.reason)
         return "\n".join([repr(self.text), where] + ([self.note] if self.note else []))
 
 
@@ -58,8 +62,10 @@ def prompt_inputs(tokenizer: Any, prompt: str, chat: bool) -> Any:
 
 
 def generate_with_reason(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 40, min_new_tokens: int = 0,
-                         stop: str = "", chat: bool = True, stale: Stale | None = None) -> LengthResult:
-    """Greedy generation with these limits, and which of transformers' stopping criteria ended it."""
+                         stop: str = "", chat: bool = True, stale: Stale | None = None,
+                         language: str = "en") -> LengthResult:
+    """Greedy generation with these limits, and which of transformers' stopping criteria ended it (said in the
+    language)."""
     inputs = prompt_inputs(tokenizer, prompt, chat).to(model.device)
     stops = dict(stop_strings=[stop], tokenizer=tokenizer) if stop else {}
     output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens,
@@ -68,43 +74,52 @@ def generate_with_reason(model: Any, tokenizer: Any, prompt: str, max_new_tokens
     text = tokenizer.decode(new, skip_special_tokens=True)
     note = ""
     if stale and stale():
-        reason = "cancelled by a newer request"
+        reason = say(language, "cancelled by a newer request")
     elif len(new) and int(new[-1]) in eos_ids(model):
-        reason = f"EOS (the model produced {tokenizer.decode(new[-1:])!r}, its end-of-sequence token)"
+        reason = say(language, "EOS (the model produced {token!r}, its end-of-sequence token)",
+                     token=tokenizer.decode(new[-1:]))
         if min_new_tokens:
-            note = f"min_new_tokens={min_new_tokens} forbade EOS before new token {min_new_tokens + 1}."
+            note = say(language, "min_new_tokens={min_new_tokens} forbade EOS before new token {first}.",
+                       min_new_tokens=min_new_tokens, first=min_new_tokens + 1)
     elif stop and bool(StopStringCriteria(tokenizer, [stop])(output, None)[0]):
-        reason = f"stop string {stop!r} (at character {text.rfind(stop)} of the new text)"
+        reason = say(language, "stop string {stop!r} (at character {at} of the new text)", stop=stop,
+                     at=text.rfind(stop))
         if min_new_tokens > len(new):
-            note = f"min_new_tokens={min_new_tokens} holds back only EOS, not a stop string."
+            note = say(language, "min_new_tokens={min_new_tokens} holds back only EOS, not a stop string.",
+                       min_new_tokens=min_new_tokens)
     else:
-        reason = "max_new_tokens"
+        reason = "max_new_tokens"  # the setting's name, in every language
     if stop and stop not in text:
-        note = f"The stop string {stop!r} never occurred in the output, so it stopped nothing."
-    return LengthResult(text, len(new), max_new_tokens, reason, note)
+        note = say(language, "The stop string {stop!r} never occurred in the output, so it stopped nothing.", stop=stop)
+    return LengthResult(text, len(new), max_new_tokens, reason, note, language)
 
 
 def length_explorer(model: Any, tokenizer: Any, prompt: str = "What is the capital of France? Answer in one sentence.",
-                    max_new_tokens: int = 40, min_new_tokens: int = 0, stop: str = "") -> Explorer:
-    """max_new_tokens, min_new_tokens and a stop string: shows where and why the generation stopped."""
+                    max_new_tokens: int = 40, min_new_tokens: int = 0, stop: str = "", language: str = "en") -> Explorer:
+    """max_new_tokens, min_new_tokens and a stop string: shows where and why the generation stopped, in `language`."""
+    language = check_language(language)
     controls = {
-        "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False, layout={"width": "460px"}),
-        "chat": widgets.Checkbox(value=bool(tokenizer.chat_template), description="as a chat turn",
+        "prompt": widgets.Text(value=prompt, description=say(language, "prompt"), continuous_update=False,
+                               layout={"width": "460px"}),
+        "chat": widgets.Checkbox(value=bool(tokenizer.chat_template), description=say(language, "as a chat turn"),
                                  disabled=not tokenizer.chat_template),
         **{name: widgets.IntSlider(value=value, min=0, max=120, description=name, **SLIDER)
            for name, value in [("max_new_tokens", max_new_tokens), ("min_new_tokens", min_new_tokens)]},
-        "stop": widgets.Text(value=stop, description="stop string", placeholder="none", continuous_update=False,
-                             layout={"width": "200px"}),
+        "stop": widgets.Text(value=stop, description=say(language, "stop string"), placeholder=say(language, "none"),
+                             continuous_update=False, layout={"width": "200px"}),
     }
-    output, status = explorer_parts()
+    output, status = explorer_parts(language)
     runner = LatestWins(lambda result: show(output, str(result)), lambda error: show(output, warning(str(error))))
 
     def redraw(change: Any = None) -> None:
         knobs = {name: control.value for name, control in controls.items()}
-        run_or_warn(runner, output, length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"]),
-                     lambda stale: generate_with_reason(model, tokenizer, stale=stale, **knobs))
+        problem = length_problem(knobs["prompt"], knobs["max_new_tokens"], knobs["min_new_tokens"], language)
+        run_or_warn(runner, output, problem,
+                    lambda stale: generate_with_reason(model, tokenizer, stale=stale, language=language, **knobs),
+                    language)
 
     for control in controls.values():
         control.observe(redraw, "value")
-    show_static(str(generate_with_reason(model, tokenizer, **{n: c.value for n, c in controls.items()})))
-    return Explorer("Length explorer", controls, status, output, runner=runner)
+    knobs = {name: control.value for name, control in controls.items()}
+    show_static(str(generate_with_reason(model, tokenizer, language=language, **knobs)))
+    return Explorer(message("Length explorer"), controls, status, output, runner=runner, language=language)

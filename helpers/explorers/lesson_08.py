@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
@@ -24,13 +24,14 @@ from helpers.explorers import (
     warning,
 )
 from helpers.generation import greedy, with_pad_token
+from helpers.language import Message, check_language, message, say
 from helpers.plots import padding_heatmap
 
 
-def padding_problem(prompts: Sequence[str]) -> str | None:
+def padding_problem(prompts: Sequence[str], language: str = "en") -> str | None:
     """What is wrong with the prompts to batch, in one line naming the fix; None when they are usable."""
     if not prompts:
-        return "No prompts: type one prompt per line, two or more of different lengths."
+        return say(language, "No prompts: type one prompt per line, two or more of different lengths.")
     return None
 
 @dataclass
@@ -48,12 +49,16 @@ class PaddingRow:
 
 @dataclass
 class PaddingComparison:
-    """A padded batch, its tokens' labels, and each row against the prompt generated alone."""
+    """A padded batch, its tokens' labels, and each row against the prompt generated alone.
+
+    `title` is the English one of the heatmap (whose labels are English); `heading` is the same, to say in any language.
+    """
 
     batch: dict[str, torch.Tensor]
     labels: list[list[str]]
     rows: list[PaddingRow]
     title: str
+    heading: Message | None = field(default=None, repr=False)
 
     def table(self) -> Any:
         """The rows as a DataFrame: prompt, batched output, output alone, same?"""
@@ -97,27 +102,33 @@ def compare_padding(model: Any, tokenizer: Any, prompts: Sequence[str], padding_
     batched = tokenizer.batch_decode(new, skip_special_tokens=True)
     rows = [PaddingRow(p, b, alone(model, tokenizer, p, max_new_tokens)) for p, b in zip(prompts, batched)]
     labels = [[repr(tokenizer.decode(int(t)))[1:-1][:6] for t in row] for row in batch["input_ids"]]
-    mask = "with" if attention_mask else "WITHOUT"
-    return PaddingComparison(batch, labels, rows, f"padding_side={padding_side!r}, {mask} attention_mask")
+    heading = message("padding_side={padding_side!r}, with attention_mask" if attention_mask
+                      else "padding_side={padding_side!r}, WITHOUT attention_mask", padding_side=padding_side)
+    return PaddingComparison(batch, labels, rows, heading.say("en"), heading)
 
 
-def padding_view(comparison: PaddingComparison) -> list[Any]:
-    """The explorer's redraw: a verdict, the batch heatmap and the row-by-row table."""
+def padding_view(comparison: PaddingComparison, language: str = "en") -> list[Any]:
+    """The explorer's redraw: a verdict (in the language), the batch heatmap and the row-by-row table."""
     differ = [r.prompt for r in comparison.rows if not r.same]
-    verdict = f"rows that differ from the prompt alone: {differ}" if differ else "each row equals its prompt alone"
-    return [f"{comparison.title}: {verdict}", comparison.figure(), comparison.table()]
+    title = comparison.heading or comparison.title
+    verdict = (say(language, "{title}: rows that differ from the prompt alone: {differ}", title=title, differ=differ)
+               if differ else say(language, "{title}: each row equals its prompt alone", title=title))
+    return [verdict, comparison.figure(), comparison.table()]
 
 
-def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2, 3", "A, B, C, D, E")) -> Explorer:
-    """Prompts, padding side and attention mask on/off: the padded batch, and each row against its prompt alone."""
+def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2, 3", "A, B, C, D, E"),
+                     language: str = "en") -> Explorer:
+    """Prompts, padding side and attention mask on/off: the padded batch, and each row against its prompt alone; its
+    words are in `language`."""
+    language = check_language(language)
     controls = {
-        "prompts": widgets.Textarea(value="\n".join(prompts), description="prompts (one per line)", rows=3,
-                                    continuous_update=False, style={"description_width": "initial"}),
+        "prompts": widgets.Textarea(value="\n".join(prompts), description=say(language, "prompts (one per line)"),
+                                    rows=3, continuous_update=False, style={"description_width": "initial"}),
         "padding_side": widgets.ToggleButtons(options=["left", "right"], value="left", description="padding_side"),
-        "attention_mask": widgets.Checkbox(value=True, description="pass the attention_mask"),
+        "attention_mask": widgets.Checkbox(value=True, description=say(language, "pass the attention_mask")),
     }
-    output, status = explorer_parts()
-    runner = LatestWins(lambda comparison: show(output, *padding_view(comparison)),
+    output, status = explorer_parts(language)
+    runner = LatestWins(lambda comparison: show(output, *padding_view(comparison, language)),
                         lambda error: show(output, warning(str(error))))
 
     def knobs() -> dict[str, Any]:
@@ -126,10 +137,10 @@ def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2
 
     def redraw(change: Any = None) -> None:
         values = knobs()
-        run_or_warn(runner, output, padding_problem(values["prompts"]),
-                     lambda stale: compare_padding(model, tokenizer, stale=stale, **values))
+        run_or_warn(runner, output, padding_problem(values["prompts"], language),
+                    lambda stale: compare_padding(model, tokenizer, stale=stale, **values), language)
 
     for control in controls.values():
         control.observe(redraw, "value")
-    show_static(*padding_view(compare_padding(model, tokenizer, **knobs())))
-    return Explorer("Padding explorer", controls, status, output, runner=runner)
+    show_static(*padding_view(compare_padding(model, tokenizer, **knobs()), language))
+    return Explorer(message("Padding explorer"), controls, status, output, runner=runner, language=language)
