@@ -14,7 +14,6 @@ nb_execution_mode = "off"  # the stored, CI-checked outputs are the ones shown
 nb_ipywidgets_js = {}  # no widget JavaScript from a CDN: each explorer's cell also prints its static view
 myst_enable_extensions = []
 html_theme = "furo"
-html_title = project
 html_static_path = ["_static"]
 html_css_files = ["workbook.css"]
 templates_path = ["_templates"]
@@ -25,6 +24,7 @@ html_show_sourcelink = False
 exclude_patterns = ["_build"]
 # Set by scripts/build_book.py: the page titles, links and labels of this edition (JSON).
 EDITION = json.loads(os.environ.get("WORKBOOK_BOOK_EDITION", "{}"))
+html_title = EDITION.get("title", project)  # the edition's own words for the site's name
 
 
 def add_edition_links(app, pagename: str, templatename: str, context: dict, doctree) -> None:

@@ -82,7 +82,7 @@ def stage(language: str, into: Path) -> dict:
     (into / "index.md").write_text(f"# {words['title']}\n\n{words['intro']}\n\n{toctrees}", encoding="utf-8")
     colab_urls = {page.as_posix(): colab.colab_url(source / page.with_suffix(".ipynb"), repo)
                   for paths in pages.values() for page in paths}
-    return {"language": language, "other": next(other for other in EDITIONS if other != language),
+    return {"language": language, "other": next(other for other in EDITIONS if other != language), "title": words["title"],
             "labels": {"colab": words["colab"], "switch": words["switch"]}, "colab": colab_urls}
 
 

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+import build_book  # noqa: E402  (scripts/build_book.py)
 import colab  # noqa: E402  (scripts/colab.py)
 import translate  # noqa: E402  (scripts/translate.py)
 
@@ -36,6 +37,7 @@ def test_every_notebook_has_a_page_in_its_language_linking_to_colab_and_the_othe
     for name in PAGES:
         html = page(book, language, name)
         assert f'<html class="no-js" lang="{language}"' in html, name
+        assert f'<span class="sidebar-brand-text">{build_book.strings(language)["title"]}</span>' in html, name
         colab_url = colab.colab_url(EDITIONS[language] / name.with_suffix(".ipynb"), colab.repository())
         assert f'class="workbook-colab" href="{colab_url}"' in html, f"{language}/{name}: no Colab link to its notebook"
         switch = re.search(r'class="workbook-switch" href="([^"]+)"', html).group(1)
