@@ -54,6 +54,7 @@ def test_pages_show_the_stored_plots_and_fetch_nothing(book: Path, language: str
         images = sum("image/png" in output.get("data", {}) for cell in notebook.cells for output in cell.get("outputs", []))
         assert html.count('<img alt="_images/') == images, f"{language}/{name}: {images} stored images"
         assert not REMOTE.findall(html), f"{language}/{name} loads {REMOTE.findall(html)[:3]}"
+        assert "$$" not in html and "\\frac" not in html, f"{language}/{name} shows unrendered LaTeX (the book has no math renderer)"
 
 
 def test_the_arabic_edition_has_arabic_titles(book: Path) -> None:
