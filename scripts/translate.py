@@ -107,11 +107,6 @@ def with_comments(code: str, translated: list[str]) -> str:
     return "\n".join(lines)
 
 
-def translatable_comments(code: str) -> list[str]:
-    """The comments of a code cell that explain something (nbval's markers are instructions, not prose)."""
-    return [line.split("#", 1)[1] for line in comments(code) if not NBVAL_MARKER.match(line)]
-
-
 def comments(code: str) -> list[str]:
     """The comment tokens of some Python code (as written, `#` included)."""
     return [token.string for token in python_tokens(code) if token.type == tokenize.COMMENT]
@@ -128,9 +123,15 @@ def without_comments(code: str) -> list[tuple[int, str]]:
             if token.type not in (tokenize.COMMENT, tokenize.NL)]
 
 
+def nbval_markers(code: str) -> list[str]:
+    """The comments of some code that are nbval's markers: instructions to the test runner, not prose."""
+    return [comment for comment in comments(code) if NBVAL_MARKER.match(comment)]
+
+
 def needs_translation(cell: nbformat.NotebookNode) -> bool:
-    """Whether a cell has prose: markdown, or code with an explaining comment."""
-    return cell.cell_type == "markdown" or (cell.cell_type == "code" and bool(translatable_comments(cell.source)))
+    """Whether a cell has prose: markdown, or code with a comment other than nbval's markers."""
+    return cell.cell_type == "markdown" or (
+        cell.cell_type == "code" and len(comments(cell.source)) > len(nbval_markers(cell.source)))
 
 
 def load_catalog(path: Path) -> dict[str, dict[str, str]]:
@@ -174,12 +175,12 @@ def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, st
     if cell.cell_type == "code":
         try:
             same_code = without_comments(entry["ar"]) == without_comments(english)
-            markers = [(c, NBVAL_MARKER.match(c) is not None) for c in comments(entry["ar"])]
+            same_markers = nbval_markers(entry["ar"]) == nbval_markers(english)
         except (tokenize.TokenError, IndentationError, SyntaxError) as error:
             return Problem(*where, "invalid", f"    the Arabic does not tokenize as Python: {error}")
         if not same_code:
             return Problem(*where, "invalid", "    the Arabic changes the code itself: only its comments may change")
-        if [marker for marker, is_marker in markers if is_marker] != [c for c in comments(english) if NBVAL_MARKER.match(c)]:
+        if not same_markers:
             return Problem(*where, "invalid", "    the Arabic changes an nbval marker: keep them as they are")
     return None
 
@@ -284,16 +285,6 @@ def problems(notebook: Path) -> list[Problem]:
             if (problem := check_entry(notebook, cell, entries.get(cell.id)))]
 
 
-def coverage() -> tuple[int, int]:
-    """Cells translated and current, and cells that need a translation, over every notebook."""
-    done = total = 0
-    for notebook in english_notebooks():
-        cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if needs_translation(cell)]
-        total += len(cells)
-        done += len(cells) - len(problems(notebook))
-    return done, total
-
-
 def edition_text(notebook: Path) -> str:
     """The Arabic twin as the file it is written to."""
     return nbformat.writes(arabic_notebook(notebook, load_catalog(catalog_path(notebook)))) + "\n"
@@ -331,9 +322,13 @@ def accept(which: str) -> None:
 
 
 def status() -> list[str]:
-    """One line per stale, missing or unusable translation (stale ones with their English diff), then the coverage."""
-    lines = [str(problem) for notebook in english_notebooks() for problem in problems(notebook)]
-    done, total = coverage()
+    """One line per stale, missing or unusable translation (stale ones with their English diff), then the coverage:
+    each cell with a problem is one that is not translated and current."""
+    lines, total = [], 0
+    for notebook in english_notebooks():
+        lines += map(str, problems(notebook))
+        total += sum(map(needs_translation, nbformat.read(notebook, as_version=4).cells))
+    done = total - len(lines)
     return [*lines, f"{done} of {total} cells translated ({100 * done / total:.1f} %)"]
 
 

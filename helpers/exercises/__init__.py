@@ -213,8 +213,18 @@ def _same_code(mine: Any, theirs: Any) -> bool:
         return all(a.__code__ == b.__code__ for a, b in pairs)
 
 
+class SaysFeedback:
+    """What exercises and predictions share: a verdict or a hint said in their `language`."""
+
+    language: str
+
+    def feedback(self, passed: bool | None, template: str | Message, /, **values: Any) -> Feedback:
+        """A message in the learner's language, as the notebook shows it."""
+        return Feedback(say(self.language, template, **values), passed)
+
+
 @dataclasses.dataclass(frozen=True)
-class Exercise:
+class Exercise(SaysFeedback):
     """One exercise: the learner fixes its starting code, then `check` runs the function that code defines."""
 
     function: str
@@ -243,10 +253,6 @@ class Exercise:
             return self.feedback(False, "Not attempted yet: {function} is still the starting code. Change it, run its "
                                  "cell, then run this check again.", function=self.function)
         return self.verdict(answer, time_limit)
-
-    def feedback(self, passed: bool | None, template: str | Message, **values: Any) -> Feedback:
-        """A message in the exercise's language, as the notebook shows it."""
-        return Feedback(say(self.language, template, **values), passed)
 
     def verdict(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
         """The check's verdict on any answer, the unchanged starting code included."""
@@ -289,7 +295,7 @@ class Exercise:
 
 
 @dataclasses.dataclass(frozen=True)
-class Prediction:
+class Prediction(SaysFeedback):
     """A predict-then-run question: the learner writes down an answer first, then `check` runs the experiment, compares
     and explains. Its repr is the question."""
 
@@ -301,10 +307,6 @@ class Prediction:
 
     def __repr__(self) -> str:
         return say(self.language, self.question)
-
-    def feedback(self, passed: bool | None, template: str, **values: Any) -> Feedback:
-        """A message in the prediction's language, as the notebook shows it."""
-        return Feedback(say(self.language, template, **values), passed)
 
     def check(self, prediction: Any) -> Feedback:
         """Run the experiment and say whether it went as predicted, and why it went the way it did."""
