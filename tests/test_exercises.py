@@ -8,7 +8,10 @@ import contextlib
 import dataclasses
 import importlib.util
 import inspect
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +23,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
+from helpers import exercises
 from helpers.exercises import Exercise, exercises_for, lessons, predictions_for
 from helpers.language import Message, catalog
 from helpers.server import start_server
@@ -67,6 +71,50 @@ def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number
     assert solved.passed is True and solved.text.startswith("Correct: ") and "\n" not in solved.text, solved.text
     assert exercise.fix in exercise.solution_code and exercise.fix not in exercise.starting_code
     assert exercise.solution().text == exercise.solution_code
+
+
+def other_answers(kind: str) -> list[Path]:
+    """The answers beside each exercise's solution: data/exercises/NN/{wrong,right}/FUNCTION/*.py, each opening with a
+    comment that says what it does."""
+    return sorted((ROOT / "data" / "exercises").glob(f"*/{kind}/*/*.py"))
+
+
+def answer_exercise(path: Path, default_model) -> Exercise:
+    """The exercise an answer file answers: its lesson and function are its folders."""
+    lesson, function = path.parts[-4], path.parts[-2]
+    return next(e for e in exercises_for(lesson, *default_model) if e.function == function)
+
+
+@pytest.mark.parametrize("path", other_answers("wrong"), ids=lambda p: "/".join(p.parts[-4:]))
+def test_check_rejects_each_plausible_wrong_answer(path, default_model):
+    """A wrong answer a learner may well write is told 'Not yet' with a symptom (not by breaking the check), and the
+    verdict does not name the fix."""
+    exercise = answer_exercise(path, default_model)
+    torch.manual_seed(0)
+    verdict = exercise.check(defined(path.read_text(), exercise.function))
+    assert verdict.passed is False and verdict.text.startswith("Not yet: ") and "\n" not in verdict.text, verdict.text
+    assert "broke the check" not in verdict.text and exercise.fix not in verdict.text, verdict.text
+
+
+@pytest.mark.parametrize("path", other_answers("right"), ids=lambda p: "/".join(p.parts[-4:]))
+def test_check_accepts_each_other_right_answer(path, default_model):
+    """An answer that meets the task another way than the solution is told 'Correct'."""
+    exercise = answer_exercise(path, default_model)
+    verdict = exercise.check(defined(path.read_text(), exercise.function))
+    assert verdict.passed is True and verdict.text.startswith("Correct: "), verdict.text
+
+
+def test_every_exercise_has_a_plausible_wrong_answer_beside_its_starting_code():
+    """Each exercise's wrong answers are files whose first line says the mistake; every answer file is of a real
+    exercise and defines its function."""
+    exercises = {(lesson, e.function) for lesson in lessons() for e in exercises_for(lesson)}
+    answers = other_answers("wrong") + other_answers("right")
+    assert {(p.parts[-4], p.parts[-2]) for p in answers} <= exercises
+    lacking = sorted(exercises - {(p.parts[-4], p.parts[-2]) for p in other_answers("wrong")})
+    assert not lacking, f"no wrong answer in data/exercises/NN/wrong/FUNCTION/ for {lacking}"
+    for path in answers:
+        assert path.read_text().startswith("# "), f"{path}: open with a comment that says what this answer does"
+        assert f"{path.parts[-2]}" in path.read_text(), path
 
 
 def test_hints_go_from_a_nudge_to_the_api_and_refuse_other_levels():
@@ -151,7 +199,7 @@ def test_malformed_answers_are_reported_in_one_line(default_model):
     for name, report in reports.items():
         assert report.passed is False and report.text.startswith("Not yet: ") and "\n" not in report.text, (name, report)
     assert reports["raises"].text == "Not yet: raises raised ZeroDivisionError: division by zero."
-    assert "loops did not finish within 1 s" in reports["loops"].text
+    assert "loops did not finish within this check's limit (1 s of computing" in reports["loops"].text
     assert "wrong_type returned a str; it should return one token id" in reports["wrong type"].text
     assert "no_return returned None (is a `return` missing?)" in reports["no return"].text
     assert "pass the function itself, check(next_token_id)" in reports["not a function"].text
@@ -201,7 +249,7 @@ def test_time_limit_survives_an_answer_that_catches_every_exception(default_mode
         assert threading.active_count() == threads, "the answer's thread survived its time limit"
     finally:
         stop.set()
-    assert report.passed is False and "did not finish within 1 s" in report.text
+    assert report.passed is False and "did not finish within this check's limit (1 s" in report.text
 
 
 def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_twice(tiny_llama):
@@ -269,3 +317,69 @@ def test_every_prediction_runs_its_experiment_on_any_causal_lm(lesson, tiny_llam
         assert isinstance(why, str | Message) and str(why), prediction.question
         if outcome is not None:  # lesson 01's asks about a 4-bit model; this one is not
             assert prediction.check(outcome).passed is True and prediction.check(object()).passed is False
+
+
+def busy(seconds: float) -> None:
+    """Compute (not sleep) for this many seconds of the process's CPU time."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def quick_exercise(checker) -> Exercise:
+    """An exercise of its own for the clock's tests: `checker(call, model, tokenizer)` says why an answer is right."""
+    return Exercise("answer", checker, hints=("look", "use"), fix="fix")
+
+
+def test_only_the_learners_code_is_timed():
+    """A check's own reference work, however long, does not count against the learner's budget."""
+    def checker(call, model, tokenizer):
+        for _ in range(3):
+            busy(0.4)  # the check's own work: 1.2 s in all, past the learner's 0.5 s
+            call()
+        return "fine."
+
+    assert quick_exercise(checker).verdict(lambda: busy(0.05), time_limit=0.5).passed is True
+    slow = quick_exercise(checker).verdict(lambda: busy(0.3), time_limit=0.5)  # 0.9 s of the learner's own
+    assert "did not finish within this check's limit (0 s" not in slow.text
+    assert slow.passed is False and "<lambda> did not finish within this check's limit" in slow.text, slow.text
+
+
+def test_a_busy_machine_does_not_change_the_verdict():
+    """The budget is computing time: four processes competing for the cores slow the learner's code down in wall-clock
+    time, not in CPU time, so an answer that fits its budget on an idle machine fits it on a busy one."""
+    def checker(call, model, tokenizer):
+        call()
+        return "fine."
+
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(4)]
+    try:
+        start = time.monotonic()
+        verdict = quick_exercise(checker).verdict(lambda: busy(1.0), time_limit=1.5)
+        waited = time.monotonic() - start
+    finally:
+        for hog in hogs:
+            hog.kill()
+    assert verdict.passed is True, verdict.text
+    assert waited > 1.5 or os.cpu_count() > 4, f"the machine was not busy: 1 s of computing took {waited:.1f} s"
+
+
+def test_the_limit_scales_with_the_machine_and_the_model(tiny_llama):
+    """A model whose generate takes longer here gets a longer budget: REFERENCE_CALLS times its reference call."""
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama), AutoTokenizer.from_pretrained(tiny_llama)
+    assert exercises.time_limit_for(model, tokenizer) == exercises.TIME_LIMIT  # a tiny model is quick
+    slower = AutoModelForCausalLM.from_pretrained(tiny_llama)
+    slower.model.layers[0].register_forward_hook(lambda *_: busy(0.03))  # as on a machine slower by 30 ms a step
+    limit = exercises.time_limit_for(slower, tokenizer)
+    assert limit > exercises.TIME_LIMIT and limit >= exercises.REFERENCE_CALLS * 8 * 0.03, limit
+    assert exercises.time_limit_for(None, None) == exercises.TIME_LIMIT  # exercises without a model
+
+
+def test_an_answer_stuck_in_a_call_that_cannot_be_interrupted_is_reported_as_still_running():
+    """time.sleep blocks in C, where the checker's exception cannot reach it: the report says it still runs."""
+    def checker(call, model, tokenizer):
+        call()
+        return "fine."
+
+    verdict = quick_exercise(checker).verdict(lambda: time.sleep(4), time_limit=0.1)  # stopped after 0.5 s of waiting
+    assert verdict.passed is False and "is still running in the background" in verdict.text, verdict.text

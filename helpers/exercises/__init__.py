@@ -15,6 +15,7 @@ Everything a check, a hint or a prediction says is a template of helpers.languag
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import importlib
@@ -24,7 +25,8 @@ import pkgutil
 import threading
 import time
 import types
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -34,9 +36,17 @@ from helpers.diagnostics import caught_warnings
 from helpers.generation import one_line
 from helpers.language import Message, check_language, message, say
 
-TIME_LIMIT = 60.0  # seconds for all of one check's calls of the learner's function
+# The learner's code gets a budget of computing time (the process's CPU time, which a busy machine does not inflate) that
+# scales with the machine and the model: REFERENCE_CALLS times what generating 8 tokens takes here, and at least
+# TIME_LIMIT seconds. Only the learner's code is timed, never the check's own reference work. A call that waits rather
+# than computes (sleeps, or waits on a server) is stopped after WALL_FACTOR times the budget in wall-clock seconds.
+TIME_LIMIT = 30.0
+REFERENCE_CALLS = 100
+WALL_FACTOR = 5.0
 STOP_GRACE = 2.0  # seconds for which a timed-out answer's thread is told to stop, again and again
+POLL = 0.05  # seconds between looks at a running answer's clock
 PROMPTS = ["The capital of France is", "Once upon a time"]
+_reference_seconds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Fail(Exception):
@@ -65,45 +75,86 @@ class Feedback:
         return bool(self.passed)
 
 
+def reference_seconds(model, tokenizer) -> float:
+    """The computing time (CPU seconds) this machine takes to generate 8 greedy tokens with the model: the least of
+    three runs after a warm-up, measured once per model."""
+    if model not in _reference_seconds:
+        inputs = tokenizer(PROMPTS[0], return_tensors="pt").to(model.device)
+        times = []
+        for _ in range(4):
+            start = time.process_time()
+            with torch.no_grad():
+                model.generate(**inputs, do_sample=False, min_new_tokens=8, max_new_tokens=8,
+                               pad_token_id=tokenizer.eos_token_id)
+            times.append(time.process_time() - start)
+        _reference_seconds[model] = min(times[1:])
+    return _reference_seconds[model]
+
+
+def time_limit_for(model, tokenizer) -> float:
+    """The computing time a check gives the learner's code: TIME_LIMIT seconds, or REFERENCE_CALLS times the reference
+    call on this machine and model where that is more (a slower machine or a larger model)."""
+    if not isinstance(model, torch.nn.Module) or not hasattr(model, "generate") or tokenizer is None:
+        return TIME_LIMIT
+    return max(TIME_LIMIT, REFERENCE_CALLS * reference_seconds(model, tokenizer))
+
+
 class Runner:
-    """Calls the learner's function in a daemon thread, sharing one time limit over all the calls of a check."""
+    """Calls the learner's function in a daemon thread, with one budget of computing time for all the calls of a check:
+    only the time spent in the learner's code counts, never the check's own work between the calls."""
 
     def __init__(self, function: Callable, name: str, time_limit: float) -> None:
         self.function, self.name, self.time_limit = function, name, time_limit
-        self.deadline = time.monotonic() + time_limit
+        self.used = self.waited = 0.0  # CPU seconds and wall-clock seconds spent in the learner's code so far
 
     def __call__(self, *args: Any) -> Any:
-        """The function's return value; Fail with a one-line report if it raises or runs past the time limit."""
+        """The function's return value; Fail with a one-line report if it raises or runs past the budget."""
+        return self.timed(lambda: self.function(*args))
+
+    def timed(self, action: Callable[[], Any]) -> Any:
+        """Run code that runs the learner's code (their function, or a `generate` given their decoding function or
+        stopping criterion) on their budget, reported under their name."""
         box: dict[str, Any] = {}
 
         def target() -> None:
             try:
-                box["value"] = self.function(*args)
+                box["value"] = action()
             except BaseException as error:  # noqa: BLE001 (the learner's code may raise anything, SystemExit included)
                 box["error"] = error
 
         thread = threading.Thread(target=target, daemon=True)
+        cpu, wall = time.process_time(), time.monotonic()
         thread.start()
         try:
-            thread.join(max(self.deadline - time.monotonic(), 0.0))
+            while thread.is_alive() and not self.over(time.process_time() - cpu, time.monotonic() - wall):
+                thread.join(POLL)
         finally:
+            self.used, self.waited = self.used + time.process_time() - cpu, self.waited + time.monotonic() - wall
             timed_out = thread.is_alive()
             if timed_out:
                 stop_thread(thread)
         if timed_out:
-            raise Fail("{name} did not finish within {seconds:g} s: does it loop forever? "
-                       "(If the model is just slow, pass time_limit=300 to check.)", name=self.name, seconds=self.time_limit)
+            if thread.is_alive():
+                raise Fail("{name} did not finish within this check's limit ({seconds:.3g} s of computing on this "
+                           "machine) and is still running in the background, inside a call that cannot be interrupted: "
+                           "restart the kernel to stop it.", name=self.name, seconds=self.time_limit)
+            raise Fail("{name} did not finish within this check's limit ({seconds:.3g} s of computing on this machine): "
+                       "does it loop forever? (If the model is just slow, pass a larger limit: check(..., "
+                       "time_limit={more:.3g}).)", name=self.name, seconds=self.time_limit, more=5 * self.time_limit)
         if "error" in box:
             error = box["error"]
             raise Fail("{name} raised {error}: {text}", name=self.name, error=type(error).__name__,
                        text=first_sentence(one_line(error, 120)))
         return box["value"]
 
+    def over(self, cpu: float, wall: float) -> bool:
+        """Whether the learner's code, with this much more CPU and wall-clock time, has run past the budget."""
+        return self.used + cpu > self.time_limit or self.waited + wall > WALL_FACTOR * self.time_limit
+
 
 def within(call: Runner, action: Callable[[], Any]) -> Any:
-    """Run a check's own call that runs the learner's code inside it (a `generate` given their decoding function or
-    stopping criterion) under what is left of the check's time limit, reported under the learner's name."""
-    return Runner(action, call.name, max(call.deadline - time.monotonic(), 0.0))()
+    """Run a check's own call that runs the learner's code inside it on the learner's budget (see Runner.timed)."""
+    return call.timed(action)
 
 
 def stop_thread(thread: threading.Thread, grace: float = STOP_GRACE) -> None:
@@ -179,6 +230,25 @@ def new_token_log_probs(model, ids: torch.Tensor, prompt_length: int) -> torch.T
     return logits.log_softmax(-1).gather(-1, ids[0, prompt_length:, None])[:, 0]
 
 
+@contextlib.contextmanager
+def forward_passes(model) -> Iterator[list[tuple[int, ...]]]:
+    """The shape (rows, positions) of the input of every forward pass the model runs inside the block: how many steps a
+    generation really took, and whether its prompts ran as one batch."""
+    shapes: list[tuple[int, ...]] = []
+
+    def record(module, args, kwargs) -> None:
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if ids is None:
+            ids = kwargs.get("inputs_embeds")
+        shapes.append(tuple(ids.shape[:2]) if isinstance(ids, torch.Tensor) else ())
+
+    handle = model.register_forward_pre_hook(record, with_kwargs=True)
+    try:
+        yield shapes
+    finally:
+        handle.remove()
+
+
 def shown(tokenizer, ids: list[int] | int) -> str:
     """Token ids as the text they decode to, quoted."""
     return repr(tokenizer.decode(ids))
@@ -246,20 +316,22 @@ class Exercise(SaysFeedback):
         """One correct answer."""
         return exercise_code(self.lesson, "solution", self.function)
 
-    def check(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
+    def check(self, answer: Any, time_limit: float | None = None) -> Feedback:
         """Run the learner's function and say, in one line, "Correct: why", "Not yet: what goes wrong", or that the
-        starting code is unchanged."""
+        starting code is unchanged. time_limit: seconds of computing for the learner's code (default: time_limit_for)."""
         if callable(answer) and self.unchanged(answer):
             return self.feedback(False, "Not attempted yet: {function} is still the starting code. Change it, run its "
                                  "cell, then run this check again.", function=self.function)
         return self.verdict(answer, time_limit)
 
-    def verdict(self, answer: Any, time_limit: float = TIME_LIMIT) -> Feedback:
+    def verdict(self, answer: Any, time_limit: float | None = None) -> Feedback:
         """The check's verdict on any answer, the unchanged starting code included."""
         if not callable(answer):
             return self.feedback(False, "Not yet: pass the function itself, check({function}); this is {kind}.",
                                  function=self.function, kind=kind_of(answer))
         name = getattr(answer, "__name__", self.function)
+        if time_limit is None:
+            time_limit = time_limit_for(self.model, self.tokenizer)
         try:
             with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
                 why = self.checker(Runner(answer, name, time_limit), self.model, self.tokenizer)

@@ -7,10 +7,12 @@ from typing import Any
 import torch
 
 from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, new_token_log_probs, shown, token_ids, within
-from helpers.language import message
+from helpers.language import Message, message
 
 CONTINUATION_PROMPTS = ["Once upon a time", "My favourite food is"]
-SETTINGS = [{}, {"repetition_penalty": 1.3}, {"no_repeat_ngram_size": 2}]  # the strategy must honour the call's settings
+# The strategy must honour the call's settings, its length limit included.
+SETTINGS = [{"max_new_tokens": 16}, {"max_new_tokens": 16, "repetition_penalty": 1.3},
+            {"max_new_tokens": 16, "no_repeat_ngram_size": 2}, {"max_new_tokens": 5}]
 
 
 def log_probability(model, prompt_ids: list[int], new_ids: list[int]) -> float:
@@ -19,23 +21,37 @@ def log_probability(model, prompt_ids: list[int], new_ids: list[int]) -> float:
     return new_token_log_probs(model, ids, len(prompt_ids)).sum().item()
 
 
-def check_likeliest_continuation(call: Runner, model, tokenizer) -> str:
-    """8 new tokens at least as likely as the 8 that beam search with 4 beams finds, after each prompt."""
+def check_likeliest_continuation(call: Runner, model, tokenizer) -> Message:
+    """8 new tokens never less likely than greedy decoding's 8, and likelier after some prompt wherever the check's own
+    beam searches (4 and 8 beams) find a likelier continuation than greedy decoding does: any wider search that gets
+    there passes, whatever its number of beams."""
+    yours, greedy_scores, better_exists = [], [], False
     for prompt in CONTINUATION_PROMPTS:
         inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
         prompt_ids = inputs["input_ids"][0].tolist()
         got = token_ids(call(model, tokenizer, prompt), call.name)
         if len(got) != 8:
             raise Fail("{name} returned {count} ids for 8 new tokens.", name=call.name, count=len(got))
-        beam = model.generate(**inputs, num_beams=4, do_sample=False, min_new_tokens=8, max_new_tokens=8)[0, len(prompt_ids):]
-        yours, likelier = log_probability(model, prompt_ids, got), log_probability(model, prompt_ids, beam.tolist())
-        if yours < likelier - 1e-3:
+        searched = {beams: model.generate(**inputs, num_beams=beams, do_sample=False, min_new_tokens=8, max_new_tokens=8)
+                    [0, len(prompt_ids):].tolist() for beams in (1, 4, 8)}
+        scores = {beams: log_probability(model, prompt_ids, ids) for beams, ids in searched.items()}
+        mine = log_probability(model, prompt_ids, got)
+        if mine < scores[1] - 1e-3:
             raise Fail("after {prompt!r} your 8 tokens {yours} have a log-probability of {yours_log_probability:.2f}, "
-                       "but {likelier} has {likelier_log_probability:.2f}: a likelier continuation exists.",
-                       prompt=prompt, yours=shown(tokenizer, got), yours_log_probability=yours,
-                       likelier=shown(tokenizer, beam.tolist()), likelier_log_probability=likelier)
-    return ("greedy decoding commits to the best token at each step; beam search keeps 4 candidates and finds likelier "
-            "8-token sequences.")
+                       "less than greedy decoding's {greedy} ({greedy_log_probability:.2f}).", prompt=prompt,
+                       yours=shown(tokenizer, got), yours_log_probability=mine, greedy=shown(tokenizer, searched[1]),
+                       greedy_log_probability=scores[1])
+        better_exists |= max(scores.values()) > scores[1] + 1e-3
+        yours.append(mine)
+        greedy_scores.append(scores[1])
+    if better_exists and all(mine <= greedy + 1e-3 for mine, greedy in zip(yours, greedy_scores)):
+        raise Fail("your 8 tokens are no likelier than greedy decoding's after either prompt ({yours}), but likelier "
+                   "continuations exist.", yours=", ".join(f"{score:.2f}" for score in yours))
+    found = message("looking past each step's single best token found likelier sequences." if better_exists else
+                    "this model has no likelier continuation after these prompts, and yours are as likely.")
+    return message("your 8 tokens have log-probabilities {yours} after the two prompts, against greedy decoding's "
+                   "{greedy}: {found}", yours=", ".join(f"{score:.2f}" for score in yours),
+                   greedy=", ".join(f"{score:.2f}" for score in greedy_scores), found=found)
 
 
 def generate_with(call: Runner, model, inputs, **settings) -> list[int]:
@@ -52,11 +68,11 @@ def check_greedy_strategy(call: Runner, model, tokenizer) -> str:
     for prompt in PROMPTS:
         inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
         for settings in SETTINGS:
-            got = generate_with(call, model, inputs, max_new_tokens=16, **settings)
-            want = model.generate(**inputs, do_sample=False, max_new_tokens=16, **settings)[0, inputs["input_ids"].shape[1]:]
+            got = generate_with(call, model, inputs, **settings)
+            want = model.generate(**inputs, do_sample=False, **settings)[0, inputs["input_ids"].shape[1]:]
             if got == want.tolist():
                 continue
-            called = ", ".join(f"{name}={value}" for name, value in settings.items()) or message("no other settings")
+            called = ", ".join(f"{name}={value}" for name, value in settings.items())
             step = next((i for i, (a, b) in enumerate(zip(got, want.tolist())) if a != b), min(len(got), len(want)))
             raise Fail("after {prompt!r} with {called} in the generate call, your strategy's tokens part from generate's "
                        "greedy decoding at new token {step}: {yours} against {theirs}.", prompt=prompt, called=called,

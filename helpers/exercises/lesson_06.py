@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, text, token_ids
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, forward_passes, text, token_ids
 from helpers.generation import greedy
 from helpers.language import Message, message
 
@@ -34,21 +34,29 @@ def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
     return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
 
 
-def check_first_sentence(call: Runner, model, tokenizer) -> str:
-    """The answer's text equals greedy generation stopped at the first '.' (within 40 new tokens)."""
+def check_first_sentence(call: Runner, model, tokenizer) -> Message:
+    """The answer's text equals greedy generation stopped at the first '.' (within 40 new tokens), and generation itself
+    stopped there: the model ran one forward pass per token up to it, not 40 with the text cut afterwards."""
+    lengths = []
     for prompt in SENTENCE_PROMPTS:
-        got = text(call(model, tokenizer, prompt), call.name, message("decode the new tokens"))
+        with forward_passes(model) as passes:
+            got = text(call(model, tokenizer, prompt), call.name, message("decode the new tokens"))
         ids = greedy(model, tokenizer, [prompt], max_new_tokens=40, stop_strings=["."], tokenizer=tokenizer)[0]
         want = tokenizer.decode(ids, skip_special_tokens=True)
-        if got == want:
-            continue
-        if got.startswith(prompt):
-            raise Fail("your text begins with the prompt.")
-        if got.startswith(want):
-            raise Fail("your text runs on past {want!r}: generation did not stop at the first '.'.", want=want)
-        raise Fail("for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.",
-                   prompt=prompt, want=want, got=got)
-    return "stop_strings ends generation at the text '.', and tokenizer= lets generate see text in the token ids."
+        if got != want:
+            if got.startswith(prompt):
+                raise Fail("your text begins with the prompt.")
+            if got.startswith(want):
+                raise Fail("your text runs on past {want!r}: generation did not stop at the first '.'.", want=want)
+            raise Fail("for {prompt!r} greedy generation up to the first '.' gives {want!r}; yours gave {got!r}.",
+                       prompt=prompt, want=want, got=got)
+        if len(passes) > len(ids):
+            raise Fail("for {prompt!r} your text is right, but the model ran {count} forward passes for the {needed} "
+                       "tokens up to the first '.': generation went on past it, and the text was cut afterwards.",
+                       prompt=prompt, count=len(passes), needed=len(ids))
+        lengths.append(len(ids))
+    return message("generation itself stopped at the first '.': after {first} and {second} new tokens, one forward pass "
+                   "each, not the 40 allowed.", first=lengths[0], second=lengths[1])
 
 
 EXERCISES = [
