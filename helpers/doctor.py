@@ -14,9 +14,12 @@ generation config and embedding size); what it cannot read it reports as a "cann
 from __future__ import annotations
 
 import contextlib
+import copy
 import difflib
 import functools
 import inspect
+import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -24,6 +27,7 @@ from typing import Any, Literal
 import torch
 from transformers import GenerationConfig
 from transformers.generation.utils import GENERATION_MODES_MAPPING
+from transformers.utils import logging as transformers_logging
 
 from helpers.generation import special_token_strings
 
@@ -252,7 +256,7 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
             "pass tokenizer=tokenizer to generate.", "notebook 06, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
     if ids is not None:
         findings += _template_findings(tokenizer, ids, mask, pad)
-    return findings
+    return findings + _validation_findings(model, kwargs, prompt_length, already={f.name for f in findings})
 
 
 def _strategy_findings(model, kwargs: Mapping[str, Any]) -> list[Finding]:
@@ -295,6 +299,119 @@ def _strategy_findings(model, kwargs: Mapping[str, Any]) -> list[Finding]:
             "beam settings without beams", f"{', '.join(given)} only act in beam search, and num_beams is 1: they change nothing.",
             "pass num_beams=4 (or more), or drop them.", "notebook 05, 'Length: `length_penalty` and `early_stopping`'"))
     return findings
+
+
+# Where the workbook teaches each setting transformers validates; a setting not listed points at the sampling lesson.
+TAUGHT_IN = {
+    **dict.fromkeys(("max_new_tokens", "max_length"), "notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'"),
+    **dict.fromkeys(("min_length", "min_new_tokens"), "notebook 06, 'Stopping early: EOS and `min_new_tokens`'"),
+    **dict.fromkeys(("early_stopping", "length_penalty"), "notebook 05, 'Length: `length_penalty` and `early_stopping`'"),
+    **dict.fromkeys(("num_beams", "num_return_sequences"), "notebook 05, 'Several outputs: `num_return_sequences`'"),
+    **dict.fromkeys(("output_scores", "output_logits", "output_attentions", "output_hidden_states",
+                     "return_dict_in_generate"), "notebook 07, 'A result object instead of a tensor'"),
+    **dict.fromkeys(("repetition_penalty", "no_repeat_ngram_size"), "notebook 04, 'Experiment: repetition against diversity'"),
+    **dict.fromkeys(SAMPLING_ONLY, "notebook 04, 'How each setting reshapes the distribution'"),
+}
+CONFIG_LESSON = "notebook 04, 'The generation config: defaults, and saving your own'"
+MINOR_ISSUE = re.compile(r"^- `(\w+)`: (.*)$", re.MULTILINE)
+
+
+def _validation_findings(model, kwargs: Mapping[str, Any], prompt_length: int, already: set[str]) -> list[Finding]:
+    """What transformers' own validation says of the call's settings, asked rather than re-implemented: the values
+    GenerationConfig.validate and the logits processors reject (generate raises), the settings it reports as ignored,
+    the length limits that contradict each other (generate warns), and a penalty below 1 that rewards what it names."""
+    settings = {name: value for name, value in kwargs.items() if name in GenerationConfig().to_dict()}
+    if not settings:
+        return []
+    with _transformers_quiet():
+        rejected = _rejection(model, settings, prompt_length)
+        if rejected and rejected[0] in _named_by(already):
+            return []  # the finding that names it says more
+        if rejected:
+            setting, error = rejected
+            return [Finding("a value generate rejects", _one_line(error), f"give {setting} a value the message allows, "
+                            "or drop it.", TAUGHT_IN.get(setting, CONFIG_LESSON))]
+        config = copy.deepcopy(model.generation_config)
+        config.update(**settings)
+        findings = _ineffective(config, settings, already) + _length_findings(model, config, prompt_length)
+    penalty = settings.get("repetition_penalty")
+    if isinstance(penalty, int | float) and 0 < penalty < 1:
+        findings.append(Finding("a penalty that rewards", f"repetition_penalty={penalty} is below 1, so it makes tokens "
+                                "already in the text likelier: more repetition, not less.", "use a value above 1 (1.1 to "
+                                "1.3 is common), or drop it.", TAUGHT_IN["repetition_penalty"]))
+    return findings
+
+
+@contextlib.contextmanager
+def _transformers_quiet() -> Iterator[None]:
+    """transformers' logger silenced: what it would log, the doctor says as findings."""
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+
+
+def _rejection(model, settings: Mapping[str, Any], prompt_length: int) -> tuple[str, Exception] | None:
+    """The setting generate would reject and transformers' error, asked of GenerationConfig and of the logits processors
+    generate builds from it; the setting that alone raises, where one does."""
+    def error_of(chosen: Mapping[str, Any]) -> Exception | None:
+        try:
+            config = copy.deepcopy(model.generation_config)
+            config.update(**chosen)  # validates the values
+            model._get_logits_processor(config, input_ids_seq_length=prompt_length, device="cpu")  # each checks its own
+        except (ValueError, TypeError) as error:
+            return error
+        return None
+
+    error = error_of(settings)
+    if error is None:
+        return None
+    alone = next((name for name in settings if error_of({name: settings[name]}) is not None), None)
+    named = re.search(r"`(\w+)`", str(error))
+    return alone or (named.group(1) if named else next(iter(settings))), error
+
+
+def _named_by(findings: set[str]) -> set[str]:
+    """The settings that the doctor's own findings, by name, already speak of."""
+    covered = {"sampling settings without sampling": {*SAMPLING_ONLY, "top_h"}, "beam settings without beams": set(BEAM_ONLY),
+               "more outputs than beams": {"num_return_sequences"}, "max_length counts the prompt": {"max_length"},
+               "no length limit": {"max_length"}, "strategy moved to the Hub": set(STRATEGY)}
+    return set().union(*(names for finding, names in covered.items() if finding in findings))
+
+
+def _ineffective(config: GenerationConfig, settings: Mapping[str, Any], already: set[str]) -> list[Finding]:
+    """The settings GenerationConfig.validate reports as ignored because of another setting (its "minor issues"), but
+    those the doctor's own findings already name."""
+    skip = _named_by(already)
+    try:
+        config.validate(strict=True, user_set_attributes=set(settings))
+    except ValueError as error:  # only the minor issues are left: the values themselves passed
+        return [Finding("a setting that does nothing", _one_line(issue), f"drop {setting}, or set what it depends on.",
+                        TAUGHT_IN.get(setting, CONFIG_LESSON)) for setting, issue in MINOR_ISSUE.findall(str(error))
+                if setting not in skip]
+    return []
+
+
+def _length_findings(model, config: GenerationConfig, prompt_length: int) -> list[Finding]:
+    """The length limits that contradict each other, as generate's own length check warns of them."""
+    config = copy.deepcopy(config)
+    if config.max_new_tokens is not None:
+        config.max_length = config.max_new_tokens + prompt_length  # as generate computes it
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with contextlib.suppress(ValueError):  # a prompt longer than max_length: the "max_length counts the prompt" finding
+            model._validate_generated_length(config, prompt_length, has_default_max_length=False)
+    return [Finding("lengths that contradict each other", _one_line(warning.message).split(" Generation will")[0],
+                    "make min_new_tokens (or min_length) at most max_new_tokens (or max_length).", TAUGHT_IN["min_new_tokens"])
+            for warning in warned if "Unfeasible length constraints" in str(warning.message)]
+
+
+def _one_line(message: object) -> str:
+    """A library message on one line, with its code quotes removed, ending as a sentence."""
+    text = " ".join(str(message).replace("`", "").split())
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, pad: set[int]) -> list[Finding]:

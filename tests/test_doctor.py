@@ -132,6 +132,42 @@ def test_beam_settings_without_beams(llama):
     assert names(model, tokenizer, batch, max_new_tokens=9, num_beams=2, length_penalty=2.0, early_stopping=True) == set()
 
 
+REJECTED = [dict(max_new_tokens=0), dict(do_sample=True, temperature=0.0), dict(do_sample=True, top_k=-1),
+            dict(repetition_penalty=-1.0), dict(num_beams=2, early_stopping="yes"), dict(do_sample=True, min_p=2.0)]
+
+
+@pytest.mark.parametrize("settings", REJECTED, ids=str)
+def test_a_value_generate_rejects_is_found_before_generate_raises(llama, settings):
+    """transformers' own validation, asked by the doctor: the finding names the setting, and generate does raise."""
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    call = {"max_new_tokens": 9, **settings}
+    findings = doctor.check(model, tokenizer, batch, **call)
+    assert [f.name for f in findings] == ["a value generate rejects"], findings
+    setting = next(name for name in settings if name not in ("do_sample", "num_beams"))
+    assert f"give {setting} a value" in findings[0].fix and "\n" not in str(findings[0]), findings[0]
+    with pytest.raises(ValueError):
+        model.generate(**batch, **call)
+
+
+def test_settings_transformers_warns_about_are_found(llama, recwarn):
+    """A setting another one makes ineffective (transformers logs it) and lengths that contradict each other (generate
+    warns), each with its fix; a repetition_penalty below 1, which rewards repetition; the valid call, nothing."""
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    assert names(model, tokenizer, batch, max_new_tokens=9, output_scores=True) == {"a setting that does nothing"}
+    assert names(model, tokenizer, batch, max_new_tokens=9, output_scores=True, return_dict_in_generate=True) == set()
+    assert names(model, tokenizer, batch, max_new_tokens=9, use_cache=False, cache_implementation="static") == {
+        "a setting that does nothing"}
+    assert names(model, tokenizer, batch, max_new_tokens=9, min_new_tokens=20) == {"lengths that contradict each other"}
+    with pytest.warns(UserWarning, match="Unfeasible length constraints"):
+        model.generate(**batch, max_new_tokens=2, min_new_tokens=5)
+    assert names(model, tokenizer, batch, max_new_tokens=9, repetition_penalty=0.8) == {"a penalty that rewards"}
+    assert names(model, tokenizer, batch, max_new_tokens=9, repetition_penalty=1.2) == set()
+    # what another finding names is said once: temperature without sampling is not also "a setting that does nothing"
+    assert names(model, tokenizer, batch, max_new_tokens=9, temperature=0.5) == {"sampling settings without sampling"}
+
+
 def test_stop_strings_without_tokenizer(llama):
     model, tokenizer = llama
     assert names(model, tokenizer, chat_batch(tokenizer), max_new_tokens=40, stop_strings=["."]) == {"stop_strings without tokenizer"}
