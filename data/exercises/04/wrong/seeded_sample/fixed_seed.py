@@ -1,0 +1,10 @@
+# Seeds with a fixed 42 and ignores the seed argument: every seed gives the same tokens.
+from transformers import set_seed
+
+
+def seeded_sample(model, tokenizer, prompt, seed):
+    """8 sampled new tokens; the same seed must always give the same tokens."""
+    set_seed(42)
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, do_sample=True, max_new_tokens=8)
+    return output[0, inputs["input_ids"].shape[1]:]

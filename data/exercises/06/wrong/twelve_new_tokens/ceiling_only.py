@@ -1,0 +1,6 @@
+# Sets max_new_tokens=12 but no floor: the chat prompt's answer ends with EOS before the 12th token.
+def twelve_new_tokens(model, tokenizer, prompt):
+    """Exactly 12 greedily generated new token ids, whatever the prompt."""
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
+    output = model.generate(**inputs, max_new_tokens=12, do_sample=False)
+    return output[0, inputs["input_ids"].shape[1]:]
