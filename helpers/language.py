@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 from typing import Any
 
 import yaml
@@ -17,6 +18,8 @@ import yaml
 from helpers import DATA_DIR
 
 LANGUAGES = ("en", "ar")
+RIGHT_TO_LEFT = {"ar"}
+ISOLATE_RTL, END_ISOLATE = "\u2067", "\u2069"  # Unicode's right-to-left isolate and its end
 CATALOGS = DATA_DIR / "messages"
 
 
@@ -64,3 +67,18 @@ def say(language: str, template: str | Message, /, **values: Any) -> str:
     translated = template if language == "en" else catalog(language).get(template, template)
     return translated.format(**{name: say(language, value) if isinstance(value, Message) else value
                                 for name, value in values.items()})
+
+
+def displayed(language: str, text: str) -> str:
+    """Text as a notebook shows it in the language's direction: a right-to-left language's text inside a right-to-left
+    isolate, so that its punctuation and any Latin inside land where a reader expects them even in a left-to-right
+    output area (print, text/plain); other languages' text as it is."""
+    return f"{ISOLATE_RTL}{text}{END_ISOLATE}" if language in RIGHT_TO_LEFT else text
+
+
+def html_block(language: str, text: str) -> str | None:
+    """The text as an HTML block laid out in the language's direction, for a notebook's rich display; None (plain
+    text only) for a left-to-right language."""
+    if language not in RIGHT_TO_LEFT:
+        return None
+    return f'<div dir="rtl" style="text-align: right; white-space: pre-wrap">{html.escape(text)}</div>'

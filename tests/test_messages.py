@@ -103,3 +103,18 @@ def test_a_message_is_said_in_the_language_asked_with_its_fields_inside() -> Non
     assert "my_function" in arabic and catalog("ar")[inner.template] in arabic and arabic != outer.say("en")
     with pytest.raises(ValueError, match="choose one of en, ar"):
         say("fr", "Hint {level}: {hint}", level=1, hint="x")
+
+
+def test_what_a_learner_reads_in_arabic_is_laid_out_right_to_left() -> None:
+    """Arabic feedback, hints and predictions show inside a right-to-left isolate in plain text (a print, an output
+    area) and as a right-to-left block in a notebook's rich display; English shows as it is, plain text only."""
+    from helpers.exercises import exercises_for, predictions_for
+    from helpers.language import END_ISOLATE, ISOLATE_RTL
+
+    arabic, english = exercises_for("03", language="ar")[0].hint(1), exercises_for("03")[0].hint(1)
+    assert repr(arabic) == f"{ISOLATE_RTL}{arabic.text}{END_ISOLATE}" and arabic.text.startswith(catalog("ar")["Hint {level}: {hint}"][:5])
+    assert '<div dir="rtl"' in arabic._repr_html_() and arabic.text.split(":")[0] in arabic._repr_html_()
+    assert repr(english) == english.text and english._repr_html_() is None
+    question = predictions_for("04", language="ar")[0]
+    assert str(question).startswith(ISOLATE_RTL) and str(question).endswith(END_ISOLATE) and '<div dir="rtl"' in question._repr_html_()
+    assert predictions_for("04")[0]._repr_html_() is None

@@ -34,7 +34,7 @@ import torch
 from helpers import DATA_DIR
 from helpers.diagnostics import caught_warnings
 from helpers.generation import one_line
-from helpers.language import Message, check_language, message, say
+from helpers.language import Message, check_language, displayed, html_block, message, say
 
 # The learner's code gets a budget of computing time (the process's CPU time, which a busy machine does not inflate) that
 # scales with the machine and the model: REFERENCE_CALLS times what generating 8 tokens takes here, and at least
@@ -67,9 +67,13 @@ class Feedback:
 
     text: str
     passed: bool | None = None
+    language: str = "en"  # the direction it is shown in: right-to-left for Arabic
 
     def __repr__(self) -> str:
-        return self.text
+        return displayed(self.language, self.text)
+
+    def _repr_html_(self) -> str | None:
+        return html_block(self.language, self.text)
 
     def __bool__(self) -> bool:
         return bool(self.passed)
@@ -290,7 +294,7 @@ class SaysFeedback:
 
     def feedback(self, passed: bool | None, template: str | Message, /, **values: Any) -> Feedback:
         """A message in the learner's language, as the notebook shows it."""
-        return Feedback(say(self.language, template, **values), passed)
+        return Feedback(say(self.language, template, **values), passed, self.language)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -378,7 +382,10 @@ class Prediction(SaysFeedback):
     language: str = "en"  # what the question and the verdict are said in
 
     def __repr__(self) -> str:
-        return say(self.language, self.question)
+        return displayed(self.language, say(self.language, self.question))
+
+    def _repr_html_(self) -> str | None:
+        return html_block(self.language, say(self.language, self.question))
 
     def check(self, prediction: Any) -> Feedback:
         """Run the experiment and say whether it went as predicted, and why it went the way it did."""

@@ -42,19 +42,29 @@ def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
     return "your loop picks the argmax, appends it and runs again: exactly what greedy generate does."
 
 
-def check_only_new_tokens(call: Runner, model, tokenizer) -> str:
-    """The answer returns generate's new tokens without the prompt."""
-    for prompt in PROMPTS:
+SHORT_ANSWER = [{"role": "user", "content": "Say the word yes."}]  # a chat answer that ends with EOS before 8 tokens
+
+
+def check_only_new_tokens(call: Runner, model, tokenizer) -> Message:
+    """The answer returns generate's new tokens without the prompt, also when EOS ends them before the 8th (so that
+    keeping the output's last 8 ids cannot pass)."""
+    prompts = list(PROMPTS)
+    if tokenizer.chat_template:
+        prompts.append(tokenizer.apply_chat_template(SHORT_ANSWER, add_generation_prompt=True, tokenize=False))
+    lengths = []
+    for prompt in prompts:
         got = token_ids(call(model, tokenizer, prompt), call.name)
         prompt_ids = tokenizer(prompt)["input_ids"]
         want = greedy(model, tokenizer, [prompt], max_new_tokens=8)[0].tolist()
         if got == prompt_ids + want:
-            raise Fail("your ids begin with the prompt's {count} tokens, and only then come the 8 new ones.",
+            raise Fail("your ids begin with the prompt's {count} tokens, and only then come the new ones.",
                        count=len(prompt_ids))
         if got != want:
-            raise Fail("for {prompt!r} the 8 new greedy tokens are {want}, you returned {got}.", prompt=prompt,
+            raise Fail("for {prompt!r} the new greedy tokens are {want}, you returned {got}.", prompt=prompt[-40:],
                        want=shown(tokenizer, want), got=shown(tokenizer, got))
-    return "generate returns the prompt followed by the new tokens, and slicing at the prompt's length keeps the new ones."
+        lengths.append(len(want))
+    return message("for each of the {count} prompts you returned exactly the tokens generate added: {lengths}.",
+                   count=len(prompts), lengths=", ".join(map(str, lengths)))
 
 
 EXERCISES = [

@@ -11,7 +11,7 @@ from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_
 from helpers.language import Message, message
 
 
-def check_seeded_sample(call: Runner, model, tokenizer) -> str:
+def check_seeded_sample(call: Runner, model, tokenizer) -> Message:
     """The same seed gives the same sample; different seeds give different samples."""
     first, again = (token_ids(call(model, tokenizer, PROMPTS[0], 123), call.name) for _ in range(2))
     if first != again:
@@ -20,13 +20,14 @@ def check_seeded_sample(call: Runner, model, tokenizer) -> str:
                for prompt in PROMPTS for seed in (123, 7)}
     if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
         raise Fail("seeds 123 and 7 gave the same tokens: the seed changes nothing.")
-    return "set_seed fixes torch's random number generator, so the same seed draws the same tokens."
+    return message("seed 123 drew {first} twice after {prompt!r}, and seed 7 drew {other}: the same seed, the same draw.",
+                   prompt=PROMPTS[0], first=shown(tokenizer, first), other=shown(tokenizer, samples[PROMPTS[0], 7]))
 
 
-def check_sample_top_5(call: Runner, model, tokenizer) -> str:
+def check_sample_top_5(call: Runner, model, tokenizer) -> Message:
     """Every sampled token is among the model's 5 most likely at its step, and the seed still matters."""
     tolerance = 1e-4 if model.dtype == torch.float32 else 0.25  # the check's forward pass vs generate's cached one
-    samples = {}
+    samples, worst = {}, {}
     for prompt in PROMPTS:
         prompt_ids = tokenizer(prompt)["input_ids"]
         for seed in (123, 7):
@@ -37,14 +38,17 @@ def check_sample_top_5(call: Runner, model, tokenizer) -> str:
                 logits = model(input_ids=torch.tensor([prompt_ids + new], device=model.device)).logits[0].float()
             for step, token in enumerate(new):
                 scores = logits[len(prompt_ids) + step - 1]
-                rank = int((scores > scores[token] + tolerance).sum())
+                rank = worst[prompt, seed, step] = int((scores > scores[token] + tolerance).sum())
                 if rank >= 5:
                     raise Fail("after {context!r} your sample picked {token}, number {rank} in the model's ranking, "
                                "outside its top 5.", context=tokenizer.decode(prompt_ids + new[:step]),
                                token=shown(tokenizer, token), rank=rank + 1)
     if all(samples[prompt, 123] == samples[prompt, 7] for prompt in PROMPTS):
         raise Fail("seeds 123 and 7 gave the same tokens: your function does not sample.")
-    return "top_k=5 removes all but the 5 most likely tokens before each draw, and the draw still depends on the seed."
+    ranks = [rank for rank in worst.values()]
+    return message("all {count} tokens your samples drew were among the model's 5 likeliest at their step (the least "
+                   "likely was number {rank}), and seeds 123 and 7 drew different ones.",
+                   count=sum(len(new) for new in samples.values()), rank=max(ranks) + 1)
 
 
 # (temperature, top_k) as the check asks for them: sharper, flatter, top-k off, one token, and a tie at the k-th score.

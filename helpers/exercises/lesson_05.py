@@ -63,7 +63,7 @@ def generate_with(call: Runner, model, inputs, **settings) -> list[int]:
     return token_ids(output[0, inputs["input_ids"].shape[1]:], call.name)
 
 
-def check_greedy_strategy(call: Runner, model, tokenizer) -> str:
+def check_greedy_strategy(call: Runner, model, tokenizer) -> Message:
     """generate(custom_generate=the function) gives generate's own greedy tokens, with and without the call's settings."""
     for prompt in PROMPTS:
         inputs = tokenizer(prompt, return_tensors="pt").to(model.device)
@@ -78,7 +78,9 @@ def check_greedy_strategy(call: Runner, model, tokenizer) -> str:
                        "greedy decoding at new token {step}: {yours} against {theirs}.", prompt=prompt, called=called,
                        step=step + 1, yours=shown(tokenizer, got[step:step + 4]),
                        theirs=shown(tokenizer, want[step:step + 4].tolist()))
-    return "generate turns the call's settings into logits processors; the strategy picks from their scores, so they apply."
+    return message("your strategy gave generate's greedy tokens after both prompts under all {count} settings, "
+                   "{settings} included: it picks from the scores the call's settings have processed.",
+                   count=len(SETTINGS), settings="repetition_penalty, no_repeat_ngram_size, max_new_tokens=5")
 
 
 EXERCISES = [

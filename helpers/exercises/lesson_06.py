@@ -12,15 +12,18 @@ SENTENCE_PROMPTS = ["The capital of France is", "The best way to learn a new lan
 CONVERSATION = [{"role": "user", "content": "What is the capital of France?"}]
 
 
-def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
+def check_twelve_new_tokens(call: Runner, model, tokenizer) -> Message:
     """Exactly 12 new tokens for every prompt, including a chat prompt whose answer ends early with EOS."""
-    prompts = list(PROMPTS)
+    prompts, ended = list(PROMPTS), None
     if tokenizer.chat_template:
         prompts.append(tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, tokenize=False))
     for prompt in prompts:
         got = token_ids(call(model, tokenizer, prompt), call.name)
         prompt_ids = tokenizer(prompt)["input_ids"]
         if len(got) == 12:
+            unbounded = greedy(model, tokenizer, [prompt], max_new_tokens=12)[0].tolist()  # without a floor
+            if ended is None and tokenizer.eos_token_id in unbounded:
+                ended = unbounded.index(tokenizer.eos_token_id) + 1
             continue
         if len(got) == 12 - len(prompt_ids):
             raise Fail("for a prompt of {prompt_count} tokens you got {count} new ones: the longer the prompt, "
@@ -31,7 +34,10 @@ def check_twelve_new_tokens(call: Runner, model, tokenizer) -> str:
             raise Fail("for {prompt!r} the model ended with EOS after {count} tokens, before the 12th.",
                        prompt=prompt[-40:], count=len(got))
         raise Fail("for {prompt!r} you returned {count} new tokens instead of 12.", prompt=prompt[-40:], count=len(got))
-    return "max_new_tokens=12 is the ceiling and min_new_tokens=12 the floor, whatever the prompt's length or EOS."
+    if ended:
+        return message("12 new tokens for each of the {count} prompts, the chat prompt included, whose answer would end "
+                       "with EOS at token {ended} of 12 without a floor.", count=len(prompts), ended=ended)
+    return message("12 new tokens for each of the {count} prompts, whatever their length.", count=len(prompts))
 
 
 def check_first_sentence(call: Runner, model, tokenizer) -> Message:
