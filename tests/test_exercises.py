@@ -261,7 +261,8 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
     arguments = {"model": model, "prompt": "I am", "prompts": ["I am", "A list of colors: red"], "steps": 3, "seed": 1,
                  "messages": [{"role": "user", "content": "Hello!"}], "model_name": str(tiny_llama),
                  "questions": ["Hello! How are you today?", "Tell me a joke."], "ids": [5, 6, 7, 8],
-                 "sample": "I am a cat. The cat sat on the mat.", "words": 10, "question": "Hello! How are you today?"}
+                 "sample": "I am a cat. The cat sat on the mat.", "words": 10, "question": "Hello! How are you today?",
+                 "scores": torch.tensor([2.0, 1.0, 1.0, -1.0]), "temperature": 0.7, "top_k": 2}
     servers = contextlib.ExitStack()  # a server for the exercises that take a client, started at the first one
 
     def client() -> openai.OpenAI:

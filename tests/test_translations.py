@@ -184,3 +184,23 @@ def test_latin_text_that_is_not_code_reads_in_order() -> None:
                  for found in translate.LATIN_RUN.findall(translate.NOT_LATIN_TEXT.sub(" ", cell.source))
                  if re.search("[A-Za-z]", found) and not found.isalpha()]
     assert not scrambled, f"Latin text not isolated: {scrambled[:5]}"
+
+
+def test_the_arabic_lessons_quote_the_feedback_words_an_arabic_run_prints() -> None:
+    """An Arabic run answers صحيح / ليس بعد / لم تُحاوِل بعد (the helpers' own catalog): the lessons quote those words,
+    not the English ones, except to name what the stored English run shows."""
+    from helpers.language import catalog
+
+    words = {english: catalog("ar")[template].split(":")[0] for english, template in [
+        ("Correct", "Correct: {why}"), ("Not yet", "Not yet: {symptom}"),
+        ("Not attempted yet", "Not attempted yet: write your prediction in place of the ..., then run this cell again.")]}
+    quoted = {english: 0 for english in words}
+    for path in sorted(translate.CATALOGS.rglob("*.yaml")):
+        if path in (translate.GLOSSARY, translate.CATALOGS / "site.yaml"):
+            continue
+        for cell_id, entry in translate.load_catalog(path).items():
+            arabic = entry.get("ar") or ""
+            for english, word in words.items():
+                assert f"`{english}: …`" not in arabic, f"{path.name}:{cell_id} quotes `{english}: …`, not `{word}: …`"
+                quoted[english] += f"`{word}" in arabic
+    assert all(quoted.values()), quoted
