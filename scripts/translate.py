@@ -203,11 +203,15 @@ def plain_arabic(text: str) -> str:
 
 
 def glossary_misses(english: str, arabic: str, terms: list[dict]) -> list[str]:
-    """The glossary terms the English prose uses and the Arabic does not render with the glossary's term."""
+    """The glossary terms the English prose uses and the Arabic does not render with the glossary's term, and the terms
+    whose rejected renderings (`avoid`: another word for the same concept) the Arabic uses anywhere."""
     prose, rendered = NOT_PROSE.sub(" ", english), plain_arabic(NOT_PROSE.sub(" ", arabic))
-    return [f"{term['en']} ({term['ar']})" for term in terms
-            if re.search(term["match"], prose, re.IGNORECASE)
-            and not any(plain_arabic(form) in rendered for form in term["forms"])]
+    missing = [f"{term['en']} ({term['ar']})" for term in terms
+               if re.search(term["match"], prose, re.IGNORECASE)
+               and not any(plain_arabic(form) in rendered for form in term["forms"])]
+    avoided = [f"{term['en']} ({term['ar']}, not {word})" for term in terms for word in term.get("avoid", [])
+               if re.search(rf"(?<![\w]){re.escape(plain_arabic(word))}", rendered)]
+    return missing + avoided
 
 
 def rtl(markdown: str) -> str:

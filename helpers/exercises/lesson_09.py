@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of, text, token_ids
+from helpers.exercises import Exercise, Fail, Prediction, Runner, forward_passes, kind_of, text, token_ids
 from helpers.generation import MESSAGES, leading_count
 from helpers.language import Message, message
 
@@ -24,40 +24,56 @@ def check_chat_prompt(call: Runner, model, tokenizer) -> Message:
                    opener=want[len(without):])
 
 
-def check_chat_input_ids(call: Runner, model, tokenizer) -> str:
-    """The conversation's token ids start with exactly one BOS token, as apply_chat_template gives them."""
-    tokenizer = copy.deepcopy(tokenizer)
-    tokenizer.add_bos_token = True  # as Llama's, Mistral's and Gemma's tokenizers do
-    want = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, return_dict=True)["input_ids"]
-    got = token_ids(call(tokenizer, list(MESSAGES)), call.name)
-    bos = tokenizer.bos_token_id
-    if bos is not None and got[:2] == [bos, bos] and want[:2] != [bos, bos]:
-        raise Fail("your ids start with two BOS tokens.")
-    if got != want:
-        raise Fail("your ids differ from the template's own tokenization (first ids {got}, expected {want}).", got=got[:4],
-                   want=want[:4])
-    return "the template writes the BOS token itself, so the text is tokenized without adding special tokens."
+def check_chat_input_ids(call: Runner, model, tokenizer) -> Message:
+    """The conversation's token ids are the template's own, starting with exactly one BOS token, for a tokenizer that
+    adds BOS to any text and for one that does not."""
+    adding = copy.deepcopy(tokenizer)
+    adding.add_bos_token = True  # as Llama's, Mistral's and Gemma's tokenizers do
+    not_adding = copy.deepcopy(tokenizer)
+    not_adding.add_bos_token = False
+    for each in (adding, not_adding):
+        want = each.apply_chat_template(MESSAGES, add_generation_prompt=True, return_dict=True)["input_ids"]
+        got = token_ids(call(each, list(MESSAGES)), call.name)
+        bos = each.bos_token_id
+        if bos is not None and got[:2] == [bos, bos] and want[:2] != [bos, bos]:
+            raise Fail("your ids start with two BOS tokens.")
+        if got != want:
+            at = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+            raise Fail("with a tokenizer that {adds} BOS, your ids differ from the template's own from position {at} on: "
+                       "{got} where it has {want}.", adds=message("adds" if each is adding else "does not add"), at=at,
+                       got=got[at:at + 4], want=want[at:at + 4])
+    return message("your {count} ids are the template's own, starting with one {bos!r}, whether the tokenizer adds BOS "
+                   "to a text or not.", count=len(want), bos=tokenizer.bos_token)
 
 
-QUESTIONS = ["What is the capital of France?", "Name a colour of the sky.", "What do cats like to eat?"]
+# Questions of very different lengths, so that the batch pads (and a wrong padding side shows).
+QUESTIONS = ["What is the capital of France?", "Name a colour.",
+             "My cat sleeps all day and then runs around the flat at night. Why do cats do that?"]
 
 
-def check_chat_replies(call: Runner, model, tokenizer) -> str:
-    """Each reply, from one batch, equals the same conversation's reply generated alone, and is only the reply."""
+def check_chat_replies(call: Runner, model, tokenizer) -> Message:
+    """Each reply, from one batch, equals the same conversation's reply generated alone, is only the reply, and ended
+    generation at its '.': the batch ran no more steps than its longest reply needs (a cut afterwards cannot pass)."""
     if not tokenizer.chat_template:
         raise Fail("this model has no chat template, which this exercise needs: set MODEL_NAME to a chat model.")
     tokenizer = copy.deepcopy(tokenizer)
     tokenizer.pad_token = None  # as many base models ship
-    replies = call(model, tokenizer, list(QUESTIONS))
+    with forward_passes(model) as passes:
+        replies = call(model, tokenizer, list(QUESTIONS))
     if not (isinstance(replies, list) and len(replies) == len(QUESTIONS) and all(isinstance(r, str) for r in replies)):
         raise Fail("{name} returned {kind}; it should return a list of {count} strings.", name=call.name,
                    kind=kind_of(replies), count=len(QUESTIONS))
+    if not any(shape and shape[0] == len(QUESTIONS) for shape in passes):
+        raise Fail("the model never ran the {count} conversations together: its forward passes took at most {rows} at "
+                   "a time.", count=len(QUESTIONS), rows=max((shape[0] for shape in passes if shape), default=0))
+    longest = 0
     for question, reply in zip(QUESTIONS, replies, strict=True):
         chat = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
                                              return_dict=True, return_tensors="pt").to(model.device)
         alone = model.generate(**chat, max_new_tokens=40, do_sample=False, stop_strings=["."], tokenizer=tokenizer,
                                pad_token_id=tokenizer.eos_token_id)[0, chat["input_ids"].shape[1]:]
         want = tokenizer.decode(alone, skip_special_tokens=True)
+        longest = max(longest, len(alone))
         if question in reply:
             raise Fail("your reply to {question!r} contains the question itself: {reply!r}…", question=question,
                        reply=reply[:60])
@@ -66,8 +82,14 @@ def check_chat_replies(call: Runner, model, tokenizer) -> str:
         if reply != want:
             raise Fail("your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.",
                        question=question, reply=reply, want=want)
-    return ("a chat template per conversation, a pad token, left padding, a length limit and a stop string: each reply "
-            "is what the model says to that conversation alone.")
+    steps = sum(1 for shape in passes if shape and shape[0] == len(QUESTIONS))
+    if steps > longest:
+        raise Fail("your replies are right, but the batch ran {steps} steps where its longest reply ends after {longest}: "
+                   "generation went on past every '.', and the replies were cut afterwards.", steps=steps,
+                   longest=longest)
+    return message("one batch of {count} conversations padded to {length} positions, each reply what that conversation "
+                   "gets alone, and generation over after {steps} steps, at the longest reply's '.'.",
+                   count=len(QUESTIONS), length=max(shape[1] for shape in passes if shape), steps=steps)
 
 
 EXERCISES = [

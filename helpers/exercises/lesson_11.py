@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -13,16 +15,38 @@ from helpers.language import Message, message
 DIGIT_PROMPTS = ["The Berlin Wall fell in the year", "Count with me: one, two,"]
 
 
-def check_digits_only(call: Runner, model, tokenizer) -> str:
-    """The new text has no character but digits and spaces."""
+SHIFT = -1000.0  # added to every score: no probability or greedy choice changes, so a right processor's text stays
+
+
+@contextlib.contextmanager
+def shifted_scores(model) -> Iterator[None]:
+    """Every next-token score the model gives lowered by the same amount inside the block (a hook on its output layer)."""
+    handle = model.get_output_embeddings().register_forward_hook(lambda module, inputs, output: output + SHIFT)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def check_digits_only(call: Runner, model, tokenizer) -> Message:
+    """The new text has no character but digits and spaces, and stays the same when every score is lowered by the same
+    amount (which changes no probability): a processor that only lowers what it bans below some value cannot pass."""
+    texts = []
     for prompt in DIGIT_PROMPTS:
         got = text(call(model, tokenizer, prompt), call.name)
         odd = sorted({character for character in got if not (character.isdigit() or character.isspace())})
         if odd:
             raise Fail("for {prompt!r} your text is {got!r}, with characters that are not digits: {odd!r}.",
                        prompt=prompt, got=got, odd="".join(odd))
-    return ("a logits processor gets each step's scores and returns them changed: -inf for every token that is not "
-            "allowed, so that generate can never choose it.")
+        with shifted_scores(model):
+            lowered = text(call(model, tokenizer, prompt), call.name)
+        if lowered != got:
+            raise Fail("for {prompt!r} your text is {got!r}, but {lowered!r} when every score is {shift:g} lower, which "
+                       "changes no token's probability: the tokens you ban are not out of reach.", prompt=prompt,
+                       got=got, lowered=lowered, shift=SHIFT)
+        texts.append(got)
+    return message("your texts, {texts}, hold only digits, and stay the same when every score is {shift:g} lower: "
+                   "the tokens you ban are out of reach at any score.", texts=", ".join(map(repr, texts)), shift=SHIFT)
 
 
 class Ban(LogitsProcessor):

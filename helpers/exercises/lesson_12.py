@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import openai
 import torch
 from transformers import ContinuousBatchingConfig, GenerationConfig
@@ -23,11 +25,18 @@ BATCH_QUESTIONS = ["What is the capital of France?", "Name three colours.", "Why
 
 
 @contextlib.contextmanager
-def served(model) -> Iterator[tuple[openai.OpenAI, str]]:
-    """A server for the model's folder, and a client for it with the model's served name."""
-    with start_server(model.name_or_path) as server:
-        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=60)
-        yield client, client.models.list().data[0].id
+def served(model) -> Iterator[tuple[openai.OpenAI, str, list[dict]]]:
+    """A server for the model's folder, a client for it, the model's served name, and the body of every chat request
+    the client sends (what a reply alone cannot show: was it greedy, was it streamed)."""
+    requests: list[dict] = []
+
+    def record(request: httpx.Request) -> None:
+        if request.url.path.endswith("/chat/completions"):
+            requests.append(json.loads(request.content or b"{}"))
+
+    with start_server(model.name_or_path) as server, httpx.Client(event_hooks={"request": [record]}) as http:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=60, http_client=http)
+        yield client, client.models.list().data[0].id, requests
 
 
 def reply(client: openai.OpenAI, name: str, question: str) -> str:
@@ -56,11 +65,14 @@ def server_said(function: Callable) -> Callable:
     return call
 
 
-def check_pinned_reply(call: Runner, model, tokenizer) -> str:
-    """The reply equals the server's own greedy reply, asked with the name it serves its model under."""
-    with served(model) as (client, name):
+def check_pinned_reply(call: Runner, model, tokenizer) -> Message:
+    """The reply equals the server's own greedy reply, asked with the name it serves its model under, and the request
+    asked for a greedy reply (a server left to the model's generation config samples for many chat models)."""
+    with served(model) as (client, name, requests):
         for question in QUESTIONS:
+            requests.clear()
             got = within(call, lambda q=question: server_said(call.function)(client, q))
+            asked = list(requests)  # the learner's requests, before the check's own
             if isinstance(got, Refused):
                 raise Fail("the server refused your request for {question!r} with status {status}: {detail}",
                            question=question, status=got.status, detail=got.detail)
@@ -69,19 +81,29 @@ def check_pinned_reply(call: Runner, model, tokenizer) -> str:
             if got != want:
                 raise Fail("for {question!r} you returned {got!r}; the server's greedy reply is {want!r}.",
                            question=question, got=got, want=want)
-    return "the server answers only for the model it was started with, under the name GET /v1/models lists."
+            if asked and asked[-1].get("temperature") != 0:
+                raise Fail("your request for {question!r} leaves the temperature to the server ({temperature}): it then "
+                           "follows the model's generation config, which samples for many chat models; this one's "
+                           "happens to be greedy.", question=question, temperature=asked[-1].get("temperature"))
+    return message("you asked for the name the server lists, at temperature 0, and got its greedy reply to each of the "
+                   "{count} questions.", count=len(QUESTIONS))
 
 
-def check_streamed_reply(call: Runner, model, tokenizer) -> str:
-    """The pieces put together equal the server's reply in one piece."""
-    with served(model) as (client, name):
+def check_streamed_reply(call: Runner, model, tokenizer) -> Message:
+    """The pieces put together equal the server's reply in one piece, and the reply was streamed."""
+    with served(model) as (client, name, requests):
         for question in QUESTIONS:
+            requests.clear()
             got = text(within(call, lambda q=question: call.function(client, name, q)), call.name)
+            if not any(request.get("stream") for request in requests):
+                raise Fail("for {question!r} your function received the reply in one piece: it asked for no stream.",
+                           question=question)
             want = reply(client, name, question)
             if got != want:
                 raise Fail("for {question!r} your pieces make {got!r}; the reply in one piece is {want!r}.",
                            question=question, got=got, want=want)
-    return "a stream's first chunk names the role and its last one the finish reason, with no text: only the others add."
+    return message("for each of the {count} questions, the pieces of your stream make the reply in one piece, "
+                   "the first chunk's role and the last one's finish reason adding nothing.", count=len(QUESTIONS))
 
 
 EXERCISES = [

@@ -1,4 +1,4 @@
-# Asks with the served name and a length limit but leaves out temperature=0, so the server samples instead of decoding greedily.
+# Leaves out temperature=0 and relies on the server's default, the model's generation config, which samples for many chat models.
 def pinned_reply(client, question):
     """The server's greedy reply to one question (at most 30 tokens), whatever model the server runs."""
     served = client.models.list().data[0].id

@@ -1,4 +1,4 @@
-# Skips the chunks whose content is None but still reads choices[0] of every chunk, which fails on a chunk with no choices.
+# Adds each chunk's content, or "" where it is None (the role and finish-reason chunks); every chunk of this stream has a choice.
 def streamed_reply(client, model_name, question):
     """The server's greedy reply to one question (at most 30 tokens), streamed and put back together."""
     stream = client.chat.completions.create(
