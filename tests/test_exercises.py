@@ -347,13 +347,13 @@ def test_only_the_learners_code_is_timed():
 
 
 def test_a_busy_machine_does_not_change_the_verdict():
-    """The budget is computing time: four processes competing for the cores slow the learner's code down in wall-clock
+    """The budget is computing time: other processes competing for the cores slow the learner's code down in wall-clock
     time, not in CPU time, so an answer that fits its budget on an idle machine fits it on a busy one."""
     def checker(call, model, tokenizer):
         call()
         return "fine."
 
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(4)]
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:
         start = time.monotonic()
         verdict = quick_exercise(checker).verdict(lambda: busy(1.0), time_limit=1.5)
@@ -362,7 +362,7 @@ def test_a_busy_machine_does_not_change_the_verdict():
         for hog in hogs:
             hog.kill()
     assert verdict.passed is True, verdict.text
-    assert waited > 1.5 or os.cpu_count() > 4, f"the machine was not busy: 1 s of computing took {waited:.1f} s"
+    assert waited > 1.2, f"the machine was not busy: 1 s of computing took {waited:.1f} s"
 
 
 def test_the_limit_scales_with_the_machine_and_the_model(tiny_llama):
@@ -370,9 +370,9 @@ def test_the_limit_scales_with_the_machine_and_the_model(tiny_llama):
     model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama), AutoTokenizer.from_pretrained(tiny_llama)
     assert exercises.time_limit_for(model, tokenizer) == exercises.TIME_LIMIT  # a tiny model is quick
     slower = AutoModelForCausalLM.from_pretrained(tiny_llama)
-    slower.model.layers[0].register_forward_hook(lambda *_: busy(0.03))  # as on a machine slower by 30 ms a step
+    slower.model.layers[0].register_forward_hook(lambda *_: busy(0.1))  # as on a machine slower by 0.1 s a step
     limit = exercises.time_limit_for(slower, tokenizer)
-    assert limit > exercises.TIME_LIMIT and limit >= exercises.REFERENCE_CALLS * 8 * 0.03, limit
+    assert limit > exercises.TIME_LIMIT and limit >= exercises.REFERENCE_CALLS * 8 * 0.1, limit
     assert exercises.time_limit_for(None, None) == exercises.TIME_LIMIT  # exercises without a model
 
 
@@ -382,5 +382,5 @@ def test_an_answer_stuck_in_a_call_that_cannot_be_interrupted_is_reported_as_sti
         call()
         return "fine."
 
-    verdict = quick_exercise(checker).verdict(lambda: time.sleep(4), time_limit=0.1)  # stopped after 0.5 s of waiting
+    verdict = quick_exercise(checker).verdict(lambda: time.sleep(4), time_limit=0.1)  # stopped after 1 s of waiting
     assert verdict.passed is False and "is still running in the background" in verdict.text, verdict.text

@@ -42,7 +42,7 @@ from helpers.language import Message, check_language, displayed, html_block, mes
 # than computes (sleeps, or waits on a server) is stopped after WALL_FACTOR times the budget in wall-clock seconds.
 TIME_LIMIT = 30.0
 REFERENCE_CALLS = 100
-WALL_FACTOR = 5.0
+WALL_FACTOR = 10.0
 STOP_GRACE = 2.0  # seconds for which a timed-out answer's thread is told to stop, again and again
 POLL = 0.05  # seconds between looks at a running answer's clock
 PROMPTS = ["The capital of France is", "Once upon a time"]
