@@ -19,7 +19,7 @@ def output_layer_in_4_bits(model, tokenizer) -> tuple[Any, str | Message]:
         "token's scores come from it (get_keys_to_not_convert in transformers/quantizers/base.py).", layer=layer)
 
 
-def check_load_nf4(call: Runner, model, tokenizer) -> str:
+def check_load_nf4(call: Runner, model, tokenizer) -> Message:
     """The loaded model's 4-bit layers store NF4 and compute in float32."""
     problem = bitsandbytes_problem("cpu")
     if problem:
@@ -35,8 +35,8 @@ def check_load_nf4(call: Runner, model, tokenizer) -> str:
     computing = sorted({str(layer.compute_dtype).removeprefix("torch.") for layer in layers})
     if computing != ["float32"]:
         raise Fail("its 4-bit layers compute in {dtypes}, not float32.", dtypes=", ".join(computing))
-    return ("BitsAndBytesConfig stores 4-bit weights as fp4 unless bnb_4bit_quant_type says otherwise; NF4's 16 levels "
-            "are spaced for normally distributed weights.")
+    return message("all {count} 4-bit layers of the model your function loaded store NF4 and compute in float32.",
+                   count=len(layers))
 
 
 EXERCISES = [

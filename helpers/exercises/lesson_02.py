@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from numbers import Integral
 from typing import Any
@@ -20,8 +21,9 @@ def samples() -> dict[str, str]:
     return {"English": " ".join(english for english, _ in pairs), "Arabic": " ".join(arabic for _, arabic in pairs)}
 
 
-def check_new_text_pieces(call: Runner, model, tokenizer) -> str:
+def check_new_text_pieces(call: Runner, model, tokenizer) -> Message:
     """One piece per id; printed in order, after each id they show the text that is complete by then, never more."""
+    held = {}
     for name, text in samples().items():
         language = LANGUAGE_NAMES[name]
         ids = tokenizer(text.split(".")[0], add_special_tokens=False)["input_ids"]
@@ -46,12 +48,14 @@ def check_new_text_pieces(call: Runner, model, tokenizer) -> str:
                 raise Fail("in the {language_name} sentence, once id {end} of {ids} has arrived your pieces have "
                            "printed {shown!r}, where {ready!r} is complete and could be shown.",
                            language_name=language, end=end, ids=len(ids), shown=shown, ready=ready)
-    return ("decoding every id so far, and holding back a character that is not complete yet, prints each character as "
-            "soon as all its bytes have arrived (TextStreamer waits longer: it also holds symbols back until a space).")
+        held[name] = sum(piece == "" for piece in pieces)
+    return message("your pieces print each sentence whole, with no broken character, and each character as soon as its "
+                   "last byte arrives: {held} of the ids had to wait for the next one.", held=sum(held.values()))
 
 
-def check_token_budget(call: Runner, model, tokenizer) -> str:
+def check_token_budget(call: Runner, model, tokenizer) -> Message:
     """The budget covers the words at the sample's own tokens-per-word rate, with at most half as much again."""
+    budgets = []
     for name, sample in samples().items():
         language = LANGUAGE_NAMES[name]
         rate = len(tokenizer(sample, add_special_tokens=False)["input_ids"]) / len(sample.split())
@@ -70,7 +74,9 @@ def check_token_budget(call: Runner, model, tokenizer) -> str:
                 raise Fail("for {words} words like the {language_name} sample your budget is {budget} tokens, more "
                            "than half as much again as the {need:.0f} tokens they take at that sample's rate.",
                            words=words, language_name=language, budget=budget, need=need)
-    return "a token budget depends on the language: measured on a sample, an Arabic word costs this tokenizer several tokens."
+        budgets.append(message("{budget} tokens for 50 {language_name} words", budget=budget, language_name=language))
+    return message("your budgets follow each sample's own rate: {budgets}.", budgets=functools.reduce(
+        lambda first, then: message("{first} and {then}", first=first, then=then), budgets))
 
 
 EXERCISES = [

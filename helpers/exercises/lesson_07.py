@@ -28,7 +28,7 @@ def probabilities(value: Any, name: str) -> list[float]:
                kind=kind_of(value))
 
 
-def check_token_probabilities(call: Runner, model, tokenizer) -> str:
+def check_token_probabilities(call: Runner, model, tokenizer) -> Message:
     """Each returned number is the probability the model gave that greedy token, recomputed with one forward pass."""
     for prompt in PROMPTS:
         got = probabilities(call(model, tokenizer, prompt), call.name)
@@ -47,8 +47,8 @@ def check_token_probabilities(call: Runner, model, tokenizer) -> str:
         if not math.isclose(got[worst], want[worst], abs_tol=2e-3):
             raise Fail("after {prompt!r} your number for token {position} is {got:.4f}; the model gave that token a "
                        "probability of {want:.4f}.", prompt=prompt, position=worst + 1, got=got[worst], want=want[worst])
-    return ("greedy scores are the model's logits (no processor changed them here); normalize_logits=True turns them into "
-            "log-probabilities first, and exp() then gives probabilities.")
+    return message("your numbers are the probabilities the model gave its greedy tokens, to within 0.002 of a forward "
+                   "pass: after {prompt!r}, from {high:.2f} down to {low:.2f}.", prompt=prompt, high=max(got), low=min(got))
 
 
 def sentence_ended(text: str) -> bool:
@@ -56,7 +56,7 @@ def sentence_ended(text: str) -> bool:
     return text.rstrip().endswith(SENTENCE_ENDS)
 
 
-def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> str:
+def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> Message:
     """In a left-padded batch, each row stops at its own first sentence end, and no row stops before its own."""
     batch_tokenizer = with_pad_token(tokenizer, "left")
     inputs = batch_tokenizer(BATCH, padding=True, return_tensors="pt").to(model.device)
@@ -81,7 +81,9 @@ def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> str:
                        "goes on to {want!r}.", row=row + 1, prompt=prompt, mine=mine, want=want)
         raise Fail("row {row} ({prompt!r}) went on to {mine!r}, past its first sentence end, {want!r}.", row=row + 1,
                    prompt=prompt, mine=mine, want=want)
-    return "a stopping criterion returns one answer per row, so each row of a batch stops at its own sentence end."
+    return message("in a batch of {count}, each row stopped at its own first sentence end: {ends}.", count=len(BATCH),
+                   ends=", ".join(repr(batch_tokenizer.decode(output[row, prompt_length:], skip_special_tokens=True))
+                                  for row in range(len(BATCH))))
 
 
 EXERCISES = [

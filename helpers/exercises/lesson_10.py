@@ -60,8 +60,9 @@ def check_generation_speed(call: Runner, model, tokenizer) -> str | Message:
     if not 0 < seconds <= elapsed:
         raise Fail("your seconds are {seconds!r}, but the whole call of {name} took {elapsed:.2f} s.", seconds=seconds,
                    name=call.name, elapsed=elapsed)
-    return ("a batch's output also holds the prompts and, after a row ends, padding until the longest row ends: neither "
-            "was generated, so tokens per second must not count them.")
+    return message("you counted {tokens} tokens, what the {count} rows generated ({counts}, with or without each row's "
+                   "EOS), not their prompts or the padding after a row ends.", tokens=tokens, count=len(prompts),
+                   counts=", ".join(map(str, counts)))
 
 
 EXERCISES = [
