@@ -88,10 +88,10 @@ EXERCISES = [
         "the starting code takes the likeliest token at every step. Is the likeliest sequence of 8 tokens always made of "
         "each step's likeliest token?",
         "pass num_beams=4 to generate: beam search carries 4 candidate sequences from step to step, not one.")),
-    Exercise("greedy_strategy", check_greedy_strategy, fix="scores.argmax", hints=(
+    Exercise("greedy_strategy", check_greedy_strategy, fix="scores[-1].argmax", hints=(
         "generate builds `logits_processor` from the call's settings (repetition_penalty, no_repeat_ngram_size, ...). "
         "Which tensor do those settings change, and which one does the strategy pick from?",
-        "pick the token from the processed scores: next_id = scores.argmax(-1, keepdim=True).")),
+        "pick the token from the processed scores: next_id = scores[-1].argmax(-1, keepdim=True).")),
 ]
 
 

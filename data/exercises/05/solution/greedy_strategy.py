@@ -3,11 +3,11 @@ import torch
 
 def greedy_strategy(model, input_ids, logits_processor, stopping_criteria, generation_config, **model_kwargs):
     """Greedy decoding for generate(custom_generate=greedy_strategy): one prompt, with the call's settings."""
-    cache, new = model_kwargs.get("cache"), input_ids
+    cache, new, scores = model_kwargs.get("cache"), input_ids, ()
     while True:
         logits = model(input_ids=new, cache=cache).logits[:, -1].float()
-        scores = logits_processor(input_ids, logits)
-        next_id = scores.argmax(-1, keepdim=True)  # the processed scores carry the call's settings
+        scores += (logits_processor(input_ids, logits),)
+        next_id = scores[-1].argmax(-1, keepdim=True)  # the processed scores carry the call's settings
         input_ids = torch.cat([input_ids, next_id], dim=-1)
         if stopping_criteria(input_ids, scores).all():
             return input_ids
