@@ -29,7 +29,7 @@ from transformers import GenerationConfig
 from transformers.generation.utils import GENERATION_MODES_MAPPING
 from transformers.utils import logging as transformers_logging
 
-from helpers.generation import special_token_strings
+from helpers.generation import one_line, special_token_strings
 
 SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
 BEAM_ONLY = ("length_penalty", "early_stopping")
@@ -301,7 +301,7 @@ def _strategy_findings(model, kwargs: Mapping[str, Any]) -> list[Finding]:
     return findings
 
 
-# Where the workbook teaches each setting transformers validates; a setting not listed points at the sampling lesson.
+# Where the workbook teaches each setting transformers validates; a setting not listed points at CONFIG_LESSON.
 TAUGHT_IN = {
     **dict.fromkeys(("max_new_tokens", "max_length"), "notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'"),
     **dict.fromkeys(("min_length", "min_new_tokens"), "notebook 06, 'Stopping early: EOS and `min_new_tokens`'"),
@@ -323,9 +323,10 @@ def _validation_findings(model, kwargs: Mapping[str, Any], prompt_length: int, a
     settings = {name: value for name, value in kwargs.items() if name in GenerationConfig().to_dict()}
     if not settings:
         return []
+    named = _named_by(already)
     with _transformers_quiet():
         rejected = _rejection(model, settings, prompt_length)
-        if rejected and rejected[0] in _named_by(already):
+        if rejected and rejected[0] in named:
             return []  # the finding that names it says more
         if rejected:
             setting, error = rejected
@@ -333,7 +334,7 @@ def _validation_findings(model, kwargs: Mapping[str, Any], prompt_length: int, a
                             "or drop it.", TAUGHT_IN.get(setting, CONFIG_LESSON))]
         config = copy.deepcopy(model.generation_config)
         config.update(**settings)
-        findings = _ineffective(config, settings, already) + _length_findings(model, config, prompt_length)
+        findings = _ineffective(config, settings, named) + _length_findings(model, config, prompt_length)
     penalty = settings.get("repetition_penalty")
     if isinstance(penalty, int | float) and 0 < penalty < 1:
         findings.append(Finding("a penalty that rewards", f"repetition_penalty={penalty} is below 1, so it makes tokens "
@@ -381,10 +382,9 @@ def _named_by(findings: set[str]) -> set[str]:
     return set().union(*(names for finding, names in covered.items() if finding in findings))
 
 
-def _ineffective(config: GenerationConfig, settings: Mapping[str, Any], already: set[str]) -> list[Finding]:
+def _ineffective(config: GenerationConfig, settings: Mapping[str, Any], skip: set[str]) -> list[Finding]:
     """The settings GenerationConfig.validate reports as ignored because of another setting (its "minor issues"), but
-    those the doctor's own findings already name."""
-    skip = _named_by(already)
+    those in `skip`, which the doctor's own findings already name."""
     try:
         config.validate(strict=True, user_set_attributes=set(settings))
     except ValueError as error:  # only the minor issues are left: the values themselves passed
@@ -410,7 +410,7 @@ def _length_findings(model, config: GenerationConfig, prompt_length: int) -> lis
 
 def _one_line(message: object) -> str:
     """A library message on one line, with its code quotes removed, ending as a sentence."""
-    text = " ".join(str(message).replace("`", "").split())
+    text = one_line(str(message).replace("`", ""))
     return text if text.endswith((".", "!", "?")) else text + "."
 
 

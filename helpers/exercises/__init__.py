@@ -156,11 +156,6 @@ class Runner:
         return self.used + cpu > self.time_limit or self.waited + wall > WALL_FACTOR * self.time_limit
 
 
-def within(call: Runner, action: Callable[[], Any]) -> Any:
-    """Run a check's own call that runs the learner's code inside it on the learner's budget (see Runner.timed)."""
-    return call.timed(action)
-
-
 def stop_thread(thread: threading.Thread, grace: float = STOP_GRACE) -> None:
     """Raise TimeLimit inside a running thread at its next Python instruction, again until it ends (an `except` in the
     learner's loop may catch one) or `grace` seconds pass."""
@@ -251,6 +246,15 @@ def forward_passes(model) -> Iterator[list[tuple[int, ...]]]:
         yield shapes
     finally:
         handle.remove()
+
+
+def batched_passes(passes: list[tuple[int, ...]], count: int, what: Message) -> list[tuple[int, ...]]:
+    """The forward passes that ran all `count` inputs (prompts, conversations) as one batch; Fail if none did."""
+    together = [shape for shape in passes if shape and shape[0] == count]
+    if not together:
+        raise Fail("the model never ran the {count} {what} together: its forward passes took at most {rows} at a time.",
+                   count=count, what=what, rows=max((shape[0] for shape in passes if shape), default=0))
+    return together
 
 
 def shown(tokenizer, ids: list[int] | int) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, new_token_log_probs, shown, token_ids, within
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, new_token_log_probs, shown, token_ids
 from helpers.language import Message, message
 
 CONTINUATION_PROMPTS = ["Once upon a time", "My favourite food is"]
@@ -19,6 +19,11 @@ def log_probability(model, prompt_ids: list[int], new_ids: list[int]) -> float:
     """The sum of the log-probabilities the model gives the new tokens after the prompt, from one forward pass."""
     ids = torch.tensor([prompt_ids + new_ids], device=model.device)
     return new_token_log_probs(model, ids, len(prompt_ids)).sum().item()
+
+
+def listed(scores: list[float]) -> str:
+    """Log-probabilities as a message shows them: "-8.99, -10.85"."""
+    return ", ".join(f"{score:.2f}" for score in scores)
 
 
 def check_likeliest_continuation(call: Runner, model, tokenizer) -> Message:
@@ -46,17 +51,16 @@ def check_likeliest_continuation(call: Runner, model, tokenizer) -> Message:
         greedy_scores.append(scores[1])
     if better_exists and all(mine <= greedy + 1e-3 for mine, greedy in zip(yours, greedy_scores)):
         raise Fail("your 8 tokens are no likelier than greedy decoding's after either prompt ({yours}), but likelier "
-                   "continuations exist.", yours=", ".join(f"{score:.2f}" for score in yours))
+                   "continuations exist.", yours=listed(yours))
     found = message("looking past each step's single best token found likelier sequences." if better_exists else
                     "this model has no likelier continuation after these prompts, and yours are as likely.")
     return message("your 8 tokens have log-probabilities {yours} after the two prompts, against greedy decoding's "
-                   "{greedy}: {found}", yours=", ".join(f"{score:.2f}" for score in yours),
-                   greedy=", ".join(f"{score:.2f}" for score in greedy_scores), found=found)
+                   "{greedy}: {found}", yours=listed(yours), greedy=listed(greedy_scores), found=found)
 
 
 def generate_with(call: Runner, model, inputs, **settings) -> list[int]:
     """The new token ids of generate(custom_generate=the learner's function), under the check's time limit."""
-    output = within(call, lambda: model.generate(**inputs, custom_generate=call.function, **settings))
+    output = call.timed(lambda: model.generate(**inputs, custom_generate=call.function, **settings))
     if not isinstance(output, torch.Tensor) or output.dim() != 2:
         raise Fail("{name} returned {type}; it should return the ids, prompt included (a 2-D tensor).", name=call.name,
                    type=type(output).__name__)

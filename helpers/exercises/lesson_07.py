@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, new_token_log_probs, within
+from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, kind_of, new_token_log_probs
 from helpers.generation import with_pad_token
 from helpers.language import Message, message
 
@@ -65,7 +65,7 @@ def check_stop_at_sentence_end(call: Runner, model, tokenizer) -> Message:
     if not isinstance(criterion, StoppingCriteria):
         raise Fail("{name}(tokenizer, prompt_length) made {kind}, not a StoppingCriteria.", name=call.name,
                    kind=kind_of(criterion))
-    output = within(call, lambda: model.generate(**inputs, do_sample=False, max_new_tokens=30,
+    output = call.timed(lambda: model.generate(**inputs, do_sample=False, max_new_tokens=30,
                                                  stopping_criteria=StoppingCriteriaList([criterion])))
     reference = model.generate(**inputs, do_sample=False, max_new_tokens=30)
     for row, prompt in enumerate(BATCH):

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, forward_passes, kind_of, shown
+from helpers.exercises import Exercise, Fail, Prediction, Runner, batched_passes, forward_passes, kind_of, shown
 from helpers.generation import PADDING_PROMPTS, greedy, with_pad_token
 from helpers.language import Message, message
 
@@ -44,15 +44,11 @@ def check_batched_new_tokens(call: Runner, model, tokenizer) -> Message:
     tokenizer = eos_padded(tokenizer)
     with forward_passes(model) as passes:
         rows = call(model, tokenizer, list(BATCH_PROMPTS))
-    if not any(shape and shape[0] == len(BATCH_PROMPTS) for shape in passes):
-        raise Fail("the model never ran the {count} prompts together: its forward passes took at most {rows} at a time.",
-                   count=len(BATCH_PROMPTS), rows=max((shape[0] for shape in passes if shape), default=0))
+    length = max(shape[1] for shape in batched_passes(passes, len(BATCH_PROMPTS), message("prompts")))
     rows_equal_alone(model, tokenizer, BATCH_PROMPTS, rows, call.name, tokenizer.pad_token_id)
     return message("all {count} prompts ran as one batch of {length} positions, and each row equals its prompt generated "
-                   "alone, even the shortest behind {padding} pad tokens.", count=len(BATCH_PROMPTS),
-                   length=max(shape[1] for shape in passes if shape),
-                   padding=max(shape[1] for shape in passes if shape) - min(
-                       len(tokenizer(prompt)["input_ids"]) for prompt in BATCH_PROMPTS))
+                   "alone, even the shortest behind {padding} pad tokens.", count=len(BATCH_PROMPTS), length=length,
+                   padding=length - min(len(tokenizer(prompt)["input_ids"]) for prompt in BATCH_PROMPTS))
 
 
 def check_left_padded_batch(call: Runner, model, tokenizer) -> Message:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, forward_passes, kind_of, text, token_ids
+from helpers.exercises import (
+    Exercise,
+    Fail,
+    Prediction,
+    Runner,
+    batched_passes,
+    forward_passes,
+    kind_of,
+    text,
+    token_ids,
+)
 from helpers.generation import MESSAGES, leading_count
 from helpers.language import Message, message
 
@@ -63,9 +73,7 @@ def check_chat_replies(call: Runner, model, tokenizer) -> Message:
     if not (isinstance(replies, list) and len(replies) == len(QUESTIONS) and all(isinstance(r, str) for r in replies)):
         raise Fail("{name} returned {kind}; it should return a list of {count} strings.", name=call.name,
                    kind=kind_of(replies), count=len(QUESTIONS))
-    if not any(shape and shape[0] == len(QUESTIONS) for shape in passes):
-        raise Fail("the model never ran the {count} conversations together: its forward passes took at most {rows} at "
-                   "a time.", count=len(QUESTIONS), rows=max((shape[0] for shape in passes if shape), default=0))
+    together = batched_passes(passes, len(QUESTIONS), message("conversations"))
     longest = 0
     for question, reply in zip(QUESTIONS, replies, strict=True):
         chat = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
@@ -82,14 +90,14 @@ def check_chat_replies(call: Runner, model, tokenizer) -> Message:
         if reply != want:
             raise Fail("your reply to {question!r} is {reply!r}; the same conversation alone gives {want!r}.",
                        question=question, reply=reply, want=want)
-    steps = sum(1 for shape in passes if shape and shape[0] == len(QUESTIONS))
+    steps = len(together)
     if steps > longest:
         raise Fail("your replies are right, but the batch ran {steps} steps where its longest reply ends after {longest}: "
                    "generation went on past every '.', and the replies were cut afterwards.", steps=steps,
                    longest=longest)
     return message("one batch of {count} conversations padded to {length} positions, each reply what that conversation "
                    "gets alone, and generation over after {steps} steps, at the longest reply's '.'.",
-                   count=len(QUESTIONS), length=max(shape[1] for shape in passes if shape), steps=steps)
+                   count=len(QUESTIONS), length=max(shape[1] for shape in together), steps=steps)
 
 
 EXERCISES = [

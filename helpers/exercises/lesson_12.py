@@ -14,7 +14,7 @@ import openai
 import torch
 from transformers import ContinuousBatchingConfig, GenerationConfig
 
-from helpers.exercises import Exercise, Fail, Prediction, Runner, text, within
+from helpers.exercises import Exercise, Fail, Prediction, Runner, text
 from helpers.language import Message, message
 from helpers.server import start_server
 
@@ -71,7 +71,7 @@ def check_pinned_reply(call: Runner, model, tokenizer) -> Message:
     with served(model) as (client, name, requests):
         for question in QUESTIONS:
             requests.clear()
-            got = within(call, lambda q=question: server_said(call.function)(client, q))
+            got = call.timed(lambda q=question: server_said(call.function)(client, q))
             asked = list(requests)  # the learner's requests, before the check's own
             if isinstance(got, Refused):
                 raise Fail("the server refused your request for {question!r} with status {status}: {detail}",
@@ -94,7 +94,7 @@ def check_streamed_reply(call: Runner, model, tokenizer) -> Message:
     with served(model) as (client, name, requests):
         for question in QUESTIONS:
             requests.clear()
-            got = text(within(call, lambda q=question: call.function(client, name, q)), call.name)
+            got = text(call.timed(lambda q=question: call.function(client, name, q)), call.name)
             if not any(request.get("stream") for request in requests):
                 raise Fail("for {question!r} your function received the reply in one piece: it asked for no stream.",
                            question=question)
