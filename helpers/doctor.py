@@ -9,6 +9,11 @@ severity: "error" for a mistake that breaks or changes the output, "note" for wh
 model: text completion) or what only matters sometimes; `str(finding)` starts notes with "note: ", and
 `errors(findings)` keeps only the errors. The doctor only reads the call (the inputs, the arguments, the model's
 generation config and embedding size); what it cannot read it reports as a "cannot check …" note instead of raising.
+
+What a finding says is a template of helpers.language, said in the notebook's language: `check(..., language="ar")` and
+`watch(..., language="ar")` print their findings in Arabic (right-to-left), citing the Arabic edition's sections. A
+finding's `name`, `why`, `fix` and `lesson` stay English (what code compares); `finding.said("fix")` is one part in
+the finding's language, `finding.say("ar")` the whole line in any.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import inspect
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import torch
@@ -30,6 +35,7 @@ from transformers.generation.utils import GENERATION_MODES_MAPPING
 from transformers.utils import logging as transformers_logging
 
 from helpers.generation import one_line, special_token_strings
+from helpers.language import Message, check_language, displayed, message, say
 
 SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
 BEAM_ONLY = ("length_penalty", "early_stopping")
@@ -38,21 +44,45 @@ USEFUL_ANSWER = 16  # new tokens below which a max_length leaves no room for an 
 STRATEGY = ("constraints", "force_words_ids", "num_beams", "num_beam_groups", "do_sample", "top_k", "penalty_alpha", "dola_layers")
 ERROR, NOTE = "error", "note"
 Severity = Literal["error", "note"]
+PARTS = ("name", "why", "fix", "lesson")
+Part = Literal["name", "why", "fix", "lesson"]
 
 
 @dataclass(frozen=True)
 class Finding:
     """One pitfall found in a generate call: what, why it matters, the fix, where the workbook teaches it, and its severity."""
 
-    name: str
+    name: str  # each part in English (what notebooks and tests compare); `said` gives it in the finding's language
     why: str
     fix: str
     lesson: str
     severity: Severity = ERROR  # "error": breaks or changes the output; "note": may be what the learner means
+    language: str = field(default="en", compare=False, repr=False)  # what str() says it in
+    messages: Mapping[str, Message] = field(default_factory=dict, compare=False, repr=False)  # each part's template
+
+    def said(self, part: Part, language: str | None = None) -> str:
+        """One part of the finding (name, why, fix or lesson) in a language, the finding's own unless given."""
+        template = self.messages.get(part)
+        return template.say(language or self.language) if template else getattr(self, part)
+
+    def say(self, language: str | None = None) -> str:
+        """The whole finding in one line, in a language (the finding's own unless given)."""
+        language = language or self.language
+        parts = {part: self.said(part, language) for part in PARTS}
+        if self.severity == NOTE:
+            return say(language, "note: {name}: {why} Fix: {fix} (see {lesson})", **parts)
+        return say(language, "{name}: {why} Fix: {fix} (see {lesson})", **parts)  # an error reads as the plain finding
 
     def __str__(self) -> str:
-        prefix = "note: " if self.severity == NOTE else ""  # an error reads as the plain finding
-        return f"{prefix}{self.name}: {self.why} Fix: {self.fix} (see {self.lesson})"
+        return displayed(self.language, self.say())
+
+
+def pitfall(name: str | Message, why: str | Message, fix: str | Message, lesson: str | Message,
+            severity: Severity = ERROR, /, **values: Any) -> Finding:
+    """A finding from the templates (or messages) of its name, why, fix and lesson, and the values of their fields."""
+    parts = {part: text if isinstance(text, Message) else message(text, **values)
+             for part, text in zip(PARTS, (name, why, fix, lesson))}
+    return Finding(*(text.say() for text in parts.values()), severity, messages=parts)
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:
@@ -60,12 +90,11 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.severity == ERROR]
 
 
-CANNOT = "cannot check"
-
-
-def _cannot(what: str, reason: str) -> Finding:
-    """A note that one pitfall could not be checked on this call, and why: a limit of the doctor, not a mistake in the call."""
-    return Finding(f"{CANNOT} {what}", reason, "nothing to fix", "the doctor's notes", NOTE)
+def _cannot(what: str, reason: str, /, **values: Any) -> Finding:
+    """A note that one pitfall could not be checked on this call, and why (templates): a limit of the doctor, not a
+    mistake in the call."""
+    return pitfall(message("cannot check {what}", what=message(what)), reason, "nothing to fix", "the doctor's notes",
+                   NOTE, **values)
 
 
 def _tokens(inputs: Any, kwargs: Mapping[str, Any]) -> tuple[torch.Tensor | None, torch.Tensor | None, bool]:
@@ -142,10 +171,20 @@ def _system_header(tokenizer) -> tuple[str, str] | None:
     return (header, "") if any(t in header for t in specials) else None
 
 
-def _few(values: list[int]) -> str:
+def _commas(items: list[Any]) -> Any:
+    """Items as "a, b, c", said in the reader's language (its comma)."""
+    return functools.reduce(lambda joined, item: message("{first}, {then}", first=joined, then=item), items)
+
+
+def _listed(items: list[Any]) -> Any:
+    """Items as "a, b and c", said in the reader's language."""
+    return items[0] if len(items) == 1 else message("{rest} and {last}", rest=_commas(items[:-1]), last=items[-1])
+
+
+def _few(values: list[int]) -> Any:
     """Up to three ids, and how many more."""
-    shown = ", ".join(map(str, values[:3]))
-    return shown if len(values) <= 3 else f"{shown} and {len(values) - 3} more"
+    shown = _commas(values[:3])
+    return shown if len(values) <= 3 else message("{shown} and {more} more", shown=shown, more=len(values) - 3)
 
 
 def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any]) -> list[Finding]:
@@ -153,7 +192,8 @@ def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any
     try:
         rows = int(model.get_input_embeddings().num_embeddings)
     except Exception as error:  # noqa: BLE001 - a model without a plain embedding matrix
-        return [_cannot("token ids", f"the model's input embeddings have no size the doctor can read ({type(error).__name__}).")]
+        return [_cannot("token ids", "the model's input embeddings have no size the doctor can read ({error}).",
+                        error=type(error).__name__)]
 
     def outside(value: Any) -> list[int]:
         return sorted(i for i in _ids(value) if not 0 <= i < rows)
@@ -167,31 +207,41 @@ def _beyond_embeddings(model, ids: torch.Tensor | None, kwargs: Mapping[str, Any
     bad = {what: values for what, values in bad.items() if values}
     if not bad:
         return []
-    crash = "the embedding lookup fails (IndexError on a CPU, a device-side assert on CUDA)"
+    crash = message("the embedding lookup fails (IndexError on a CPU, a device-side assert on CUDA)")
     effects = []
     if set(bad) - {"pad_token_id", "eos_token_id"}:
         effects.append(crash)
     elif "pad_token_id" in bad:
-        effects.append(f"once a row ends before the others, generate feeds it the pad id and {crash}")
+        effects.append(message("once a row ends before the others, generate feeds it the pad id and {crash}", crash=crash))
     if "eos_token_id" in bad:
-        effects.append("the model can never produce that EOS, so generation does not stop at it")
-    named = [f"{'input id' if what == 'input ids' and len(values) == 1 else what} {_few(values)}" for what, values in bad.items()]
-    named_text = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    verb = "is" if sum(map(len, bad.values())) == 1 else "are"
-    added = " (a token added to the tokenizer without resizing the model?)" if any(i >= rows for v in bad.values() for i in v) else ""
-    return [Finding(
+        effects.append(message("the model can never produce that EOS, so generation does not stop at it"))
+    named = [message("{setting} {ids}", setting=what, ids=_few(values)) if what != "input ids"
+             else message("input id {ids}" if len(values) == 1 else "input ids {ids}", ids=_few(values))
+             for what, values in bad.items()]
+    added = message(" (a token added to the tokenizer without resizing the model?)") if any(i >= rows for v in bad.values() for i in v) else ""
+    effect = effects[0] if len(effects) == 1 else message("{first}; {then}", first=effects[0], then=effects[1])
+    return [pitfall(
         "token id beyond the embeddings",
-        f"{named_text} {verb} outside the model's embedding rows, 0 to {rows - 1}{added}: {'; '.join(effects)}.",
+        "{named} is outside the model's embedding rows, 0 to {last}{added}: {effects}." if sum(map(len, bad.values())) == 1
+        else "{named} are outside the model's embedding rows, 0 to {last}{added}: {effects}.",
         "model.resize_token_embeddings(len(tokenizer)) after adding tokens, or reuse a token the model has (tokenizer.pad_token = tokenizer.eos_token).",
-        "notebook 08, 'A model without a pad token'")]
+        "notebook 08, 'A model without a pad token'", named=_listed(named), last=rows - 1, added=added, effects=effect)]
 
 
-def check(model, tokenizer, inputs=None, /, **generate_kwargs) -> list[Finding]:
-    """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating; never raises."""
+def check(model, tokenizer, inputs=None, /, *, language: str = "en", **generate_kwargs) -> list[Finding]:
+    """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating, said in `language` when printed;
+    never raises on the call."""
+    return _checked(model, tokenizer, inputs, generate_kwargs, check_language(language))
+
+
+def _checked(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any], language: str) -> list[Finding]:
+    """check()'s findings in the language, a "cannot check this call" note where reading the call raised."""
     try:
-        return _check(model, tokenizer, inputs, generate_kwargs)
+        findings = _check(model, tokenizer, inputs, kwargs)
     except Exception as error:  # noqa: BLE001 - an input the doctor does not understand must not break the learner's code
-        return [_cannot("this call", f"the doctor could not read it ({type(error).__name__}: {error}).")]
+        findings = [_cannot("this call", "the doctor could not read it ({error}: {text}).", error=type(error).__name__,
+                            text=error)]
+    return [replace(finding, language=language) for finding in findings]
 
 
 def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Finding]:
@@ -212,46 +262,48 @@ def _check(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any]) -> list[Fin
     if ids is not None and batch > 1:
         right, padded = _padding(ids, mask, pad)
         if right:
-            findings.append(Finding(
+            findings.append(pitfall(
                 "right padding", "a decoder-only model continues from the last position, which is padding in the short rows, so their outputs change.",
                 "tokenizer.padding_side = 'left' before tokenizing the batch.", "notebook 08, 'Wrong: padding on the right'"))
         if getattr(tokenizer, "pad_token", "") is None:
-            findings.append(Finding(
+            findings.append(pitfall(
                 "no pad token", "the tokenizer has no pad token, so a batch cannot be padded (and generate warns on every call).",
                 "tokenizer.pad_token = tokenizer.eos_token (or a dedicated token) before padding.", "notebook 08, 'A model without a pad token'"))
         if padded and not mask_passed and pad & eos:
-            findings.append(Finding(
+            findings.append(pitfall(
                 "no attention mask", "the pad token is also EOS, so generate cannot tell padding from text and attends to the padding.",
                 "pass the tokenizer's attention_mask: model.generate(**inputs, ...).", "notebook 08, 'Wrong: no attention mask'"))
         dtype = getattr(model, "dtype", torch.float32)
         quantized = getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False)
         if padded and (dtype in (torch.float16, torch.bfloat16) or quantized):
-            precision = "4/8-bit weights" if quantized else str(dtype).removeprefix("torch.")
-            findings.append(Finding(
-                "low-precision batch", f"in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
+            precision = message("4/8-bit weights") if quantized else str(dtype).removeprefix("torch.")
+            findings.append(pitfall(
+                "low-precision batch", "in {precision}, a padded row's arithmetic differs from the same prompt alone, so a close greedy choice can flip.",
                 "compare against float32, or generate the prompts one at a time, when rows must equal unbatched runs.", "notebook 08, 'Batched and single outputs in low precision'",
-                NOTE))  # batching in 16 bits is normal: it only matters where rows must equal unbatched runs
+                NOTE, precision=precision))  # batching in 16 bits is normal: it only matters where rows must equal unbatched runs
     max_new, new_set = _setting(model, kwargs, "max_new_tokens")
     max_length, length_set = _setting(model, kwargs, "max_length")
     if max_new is None and max_length is None:
-        findings.append(Finding(
+        findings.append(pitfall(
             "no length limit", "with no max_new_tokens or max_length in the call or the model's generation config, generate stops after 20 new tokens, often mid-sentence.",
             "pass max_new_tokens=N.", "notebook 06, 'The default limit: 20 new tokens'"))
     elif max_new is None and length_set and max_length - prompt_length < USEFUL_ANSWER:
         room = max_length - prompt_length
-        findings.append(Finding(
-            "max_length counts the prompt", f"max_length={max_length} includes the {prompt_length}-token prompt, leaving {max(room, 0)} new tokens.",
-            f"pass max_new_tokens={max(max_length, USEFUL_ANSWER)} instead of max_length.", "notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'"))
+        findings.append(pitfall(
+            "max_length counts the prompt", "max_length={max_length} includes the {length}-token prompt, leaving {room} new tokens.",
+            "pass max_new_tokens={enough} instead of max_length.", "notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'",
+            max_length=max_length, length=prompt_length, room=max(room, 0), enough=max(max_length, USEFUL_ANSWER)))
     findings += _strategy_findings(model, kwargs)
     do_sample, _ = _setting(model, kwargs, "do_sample")
     given = [name for name in SAMPLING_ONLY if name in kwargs and kwargs[name] is not None]
     if not do_sample and given:
-        findings.append(Finding(
-            "sampling settings without sampling", f"{', '.join(given)} only act when sampling, and do_sample is off: the output is greedy.",
-            "pass do_sample=True, or drop the sampling settings.", "notebook 04, 'How each setting reshapes the distribution'"))
+        findings.append(pitfall(
+            "sampling settings without sampling", "{settings} only act when sampling, and do_sample is off: the output is greedy.",
+            "pass do_sample=True, or drop the sampling settings.", "notebook 04, 'How each setting reshapes the distribution'",
+            settings=_commas(given)))
     stop_strings, _ = _setting(model, kwargs, "stop_strings")
     if stop_strings and kwargs.get("tokenizer") is None:
-        findings.append(Finding(
+        findings.append(pitfall(
             "stop_strings without tokenizer", "generate needs the tokenizer to find stop strings in tokens, and raises without it.",
             "pass tokenizer=tokenizer to generate.", "notebook 06, 'Stopping at a string: `stop_strings` needs the tokenizer'"))
     if ids is not None:
@@ -268,9 +320,10 @@ def _strategy_findings(model, kwargs: Mapping[str, Any]) -> list[Finding]:
         known |= set(inspect.signature(kwargs["custom_generate"]).parameters)
     for name in sorted(set(kwargs) - known):
         close = difflib.get_close_matches(name, sorted(known), n=1)
-        findings.append(Finding(
-            "unknown setting", f"{name} is neither a generation setting nor an input of this model, so generate raises.",
-            f"write {close[0]}=" if close else "drop it (GenerationConfig() lists the settings).", "notebook 05, 'Strategies that moved out of transformers'"))
+        findings.append(pitfall(
+            "unknown setting", "{setting} is neither a generation setting nor an input of this model, so generate raises.",
+            "write {close}=" if close else "drop it (GenerationConfig() lists the settings).", "notebook 05, 'Strategies that moved out of transformers'",
+            setting=name, close=close[0] if close else None))
     defaults = GenerationConfig._get_default_generation_params()
     config = GenerationConfig(**{name: _setting(model, kwargs, name)[0] for name in STRATEGY})
     for name in ("num_beams", "do_sample", "top_k"):  # generate fills these from transformers' defaults before choosing
@@ -280,39 +333,45 @@ def _strategy_findings(model, kwargs: Mapping[str, Any]) -> list[Finding]:
     repo = GENERATION_MODES_MAPPING.get(mode, "")
     if "/" in repo and kwargs.get("custom_generate") is None:
         strategy = mode.name.replace("_", " ").lower()
-        findings.append(Finding(
-            "strategy moved to the Hub", f"these settings ask for {strategy}, which transformers 5 moved to https://hf.co/{repo}: "
+        findings.append(pitfall(
+            "strategy moved to the Hub", "these settings ask for {strategy}, which transformers 5 moved to {url}: "
             "generate raises, and with trust_remote_code=True it would download that code and run it.",
             "num_beams with num_return_sequences for several likely outputs, sampling for varied ones, or a custom_generate function of your own.",
-            "notebook 05, 'Strategies that moved out of transformers'"))
+            "notebook 05, 'Strategies that moved out of transformers'", strategy=STRATEGY_NAMES.get(strategy, strategy),
+            url="https://hf.co/" + repo))
     outputs, _ = _setting(model, kwargs, "num_return_sequences")
     beams = config.num_beams > 1
     if outputs is not None and outputs > 1 and (outputs > config.num_beams if beams else not config.do_sample):
-        findings.append(Finding(
-            "more outputs than beams", f"num_return_sequences={outputs} asks for more sequences than "
-            + (f"the {config.num_beams} beams keep" if beams else "greedy decoding's one") + ", so generate raises.",
-            f"num_beams={outputs} (or more) for the {outputs} likeliest, or do_sample=True for {outputs} samples.",
-            "notebook 05, 'Several outputs: `num_return_sequences`'"))
+        findings.append(pitfall(
+            "more outputs than beams", "num_return_sequences={outputs} asks for more sequences than {kept}, so generate raises.",
+            "num_beams={outputs} (or more) for the {outputs} likeliest, or do_sample=True for {outputs} samples.",
+            "notebook 05, 'Several outputs: `num_return_sequences`'", outputs=outputs,
+            kept=message("the {beams} beams keep", beams=config.num_beams) if beams else message("greedy decoding's one")))
     given = [name for name in BEAM_ONLY if kwargs.get(name) is not None]
     if given and not beams:
-        findings.append(Finding(
-            "beam settings without beams", f"{', '.join(given)} only act in beam search, and num_beams is 1: they change nothing.",
-            "pass num_beams=4 (or more), or drop them.", "notebook 05, 'Length: `length_penalty` and `early_stopping`'"))
+        findings.append(pitfall(
+            "beam settings without beams", "{settings} only act in beam search, and num_beams is 1: they change nothing.",
+            "pass num_beams=4 (or more), or drop them.", "notebook 05, 'Length: `length_penalty` and `early_stopping`'",
+            settings=_commas(given)))
     return findings
 
 
+# The strategies transformers 5 moved to the Hub, by the name the doctor gives them (their mode's name, in words).
+STRATEGY_NAMES = {"contrastive search": message("contrastive search"), "dola generation": message("dola generation"),
+                  "group beam search": message("group beam search"),
+                  "constrained beam search": message("constrained beam search")}
 # Where the workbook teaches each setting transformers validates; a setting not listed points at CONFIG_LESSON.
 TAUGHT_IN = {
-    **dict.fromkeys(("max_new_tokens", "max_length"), "notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'"),
-    **dict.fromkeys(("min_length", "min_new_tokens"), "notebook 06, 'Stopping early: EOS and `min_new_tokens`'"),
-    **dict.fromkeys(("early_stopping", "length_penalty"), "notebook 05, 'Length: `length_penalty` and `early_stopping`'"),
-    **dict.fromkeys(("num_beams", "num_return_sequences"), "notebook 05, 'Several outputs: `num_return_sequences`'"),
+    **dict.fromkeys(("max_new_tokens", "max_length"), message("notebook 06, '`max_length` counts the prompt, `max_new_tokens` does not'")),
+    **dict.fromkeys(("min_length", "min_new_tokens"), message("notebook 06, 'Stopping early: EOS and `min_new_tokens`'")),
+    **dict.fromkeys(("early_stopping", "length_penalty"), message("notebook 05, 'Length: `length_penalty` and `early_stopping`'")),
+    **dict.fromkeys(("num_beams", "num_return_sequences"), message("notebook 05, 'Several outputs: `num_return_sequences`'")),
     **dict.fromkeys(("output_scores", "output_logits", "output_attentions", "output_hidden_states",
-                     "return_dict_in_generate"), "notebook 07, 'A result object instead of a tensor'"),
-    **dict.fromkeys(("repetition_penalty", "no_repeat_ngram_size"), "notebook 04, 'Experiment: repetition against diversity'"),
-    **dict.fromkeys(SAMPLING_ONLY, "notebook 04, 'How each setting reshapes the distribution'"),
+                     "return_dict_in_generate"), message("notebook 07, 'A result object instead of a tensor'")),
+    **dict.fromkeys(("repetition_penalty", "no_repeat_ngram_size"), message("notebook 04, 'Experiment: repetition against diversity'")),
+    **dict.fromkeys(SAMPLING_ONLY, message("notebook 04, 'How each setting reshapes the distribution'")),
 }
-CONFIG_LESSON = "notebook 04, 'The generation config: defaults, and saving your own'"
+CONFIG_LESSON = message("notebook 04, 'The generation config: defaults, and saving your own'")
 MINOR_ISSUE = re.compile(r"^- `(\w+)`: (.*)$", re.MULTILINE)
 
 
@@ -330,16 +389,16 @@ def _validation_findings(model, kwargs: Mapping[str, Any], prompt_length: int, a
             return []  # the finding that names it says more
         if rejected:
             setting, error = rejected
-            return [Finding("a value generate rejects", _one_line(error), f"give {setting} a value the message allows, "
-                            "or drop it.", TAUGHT_IN.get(setting, CONFIG_LESSON))]
+            return [pitfall("a value generate rejects", "{rejection}", "give {setting} a value the message allows, "
+                            "or drop it.", TAUGHT_IN.get(setting, CONFIG_LESSON), rejection=_one_line(error), setting=setting)]
         config = copy.deepcopy(model.generation_config)
         config.update(**settings)
         findings = _ineffective(config, settings, named) + _length_findings(model, config, prompt_length)
     penalty = settings.get("repetition_penalty")
     if isinstance(penalty, int | float) and 0 < penalty < 1:
-        findings.append(Finding("a penalty that rewards", f"repetition_penalty={penalty} is below 1, so it makes tokens "
+        findings.append(pitfall("a penalty that rewards", "repetition_penalty={penalty} is below 1, so it makes tokens "
                                 "already in the text likelier: more repetition, not less.", "use a value above 1 (1.1 to "
-                                "1.3 is common), or drop it.", TAUGHT_IN["repetition_penalty"]))
+                                "1.3 is common), or drop it.", TAUGHT_IN["repetition_penalty"], penalty=penalty))
     return findings
 
 
@@ -388,9 +447,9 @@ def _ineffective(config: GenerationConfig, settings: Mapping[str, Any], skip: se
     try:
         config.validate(strict=True, user_set_attributes=set(settings))
     except ValueError as error:  # only the minor issues are left: the values themselves passed
-        return [Finding("a setting that does nothing", _one_line(issue), f"drop {setting}, or set what it depends on.",
-                        TAUGHT_IN.get(setting, CONFIG_LESSON)) for setting, issue in MINOR_ISSUE.findall(str(error))
-                if setting not in skip]
+        return [pitfall("a setting that does nothing", "{issue}", "drop {setting}, or set what it depends on.",
+                        TAUGHT_IN.get(setting, CONFIG_LESSON), issue=_one_line(issue), setting=setting)
+                for setting, issue in MINOR_ISSUE.findall(str(error)) if setting not in skip]
     return []
 
 
@@ -403,8 +462,9 @@ def _length_findings(model, config: GenerationConfig, prompt_length: int) -> lis
         warnings.simplefilter("always")
         with contextlib.suppress(ValueError):  # a prompt longer than max_length: the "max_length counts the prompt" finding
             model._validate_generated_length(config, prompt_length, has_default_max_length=False)
-    return [Finding("lengths that contradict each other", _one_line(warning.message).split(" Generation will")[0],
-                    "make min_new_tokens (or min_length) at most max_new_tokens (or max_length).", TAUGHT_IN["min_new_tokens"])
+    return [pitfall("lengths that contradict each other", "{warning}",
+                    "make min_new_tokens (or min_length) at most max_new_tokens (or max_length).", TAUGHT_IN["min_new_tokens"],
+                    warning=_one_line(warning.message).split(" Generation will")[0])
             for warning in warned if "Unfeasible length constraints" in str(warning.message)]
 
 
@@ -422,24 +482,24 @@ def _template_findings(tokenizer, ids: torch.Tensor, mask: torch.Tensor | None, 
         markers = _template_markers(tokenizer)
         system = _system_header(tokenizer)
     except Exception as error:  # noqa: BLE001 - a template that needs other arguments
-        return [_cannot("the chat template", f"rendering a probe message failed ({type(error).__name__}).")]
+        return [_cannot("the chat template", "rendering a probe message failed ({error}).", error=type(error).__name__)]
     rows = [row if mask is None else row[m.bool()] for row, m in zip(ids, mask if mask is not None else ids)]
     rows = [row[row >= 0] for row in rows]  # a negative id is no token: the tokenizer cannot decode it
     findings = []
     unpadded = pad if mask is None else set()  # without a mask, padding may look like a marker (pad = EOS)
     if markers and not any((set(row.tolist()) - unpadded) & markers for row in rows):
-        findings.append(Finding(
+        findings.append(pitfall(
             "raw prompt to an instruct model",
             "the tokenizer has a chat template, but the prompt has none of its markers: the model continues a document instead of answering (right for text completion).",
             "tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_tensors='pt').", "notebook 09, 'Raw prompt against the template'",
             NOTE))  # a note, not an error: text completion is sometimes what the learner means
     bos = getattr(tokenizer, "bos_token_id", None)
     if bos is not None and any(len(row) > 1 and row[0] == bos and row[1] == bos for row in rows):
-        findings.append(Finding(
+        findings.append(pitfall(
             "double BOS", "the prompt starts with two BOS tokens: a template rendered with tokenize=False was tokenized again with special tokens.",
             "tokenizer(text, add_special_tokens=False), or apply_chat_template(..., return_dict=True) directly.", "notebook 09, 'Pitfall: the double BOS token'"))
     if system is not None and any(_forged_system_turn(tokenizer.decode(row, skip_special_tokens=False), *system) for row in rows):
-        findings.append(Finding(
+        findings.append(pitfall(
             "special tokens in user content", "a system turn appears after the conversation started: role markers typed into a message became real special tokens.",
             "strip the special-token strings from user content before applying the template (helpers.generation.strip_special_tokens).",
             "notebook 09, 'Pitfall: special tokens injected through user text'"))
@@ -454,8 +514,9 @@ def _forged_system_turn(text: str, header: str, bos: str) -> bool:
 
 
 @contextlib.contextmanager
-def watch(model, tokenizer, reproducible: bool = False) -> Iterator[list[Finding]]:
-    """Check every model.generate call in the block, print each new finding once (a note as "doctor: note: …"), and collect them in the yielded list."""
+def watch(model, tokenizer, reproducible: bool = False, language: str = "en") -> Iterator[list[Finding]]:
+    """Check every model.generate call in the block, print each new finding once in `language` (a note as "doctor: note: …"), and collect them in the yielded list."""
+    check_language(language)
     found: list[Finding] = []
     seeded = {"since_last_sample": False}
     original_generate, original_seed = model.generate, torch.manual_seed
@@ -463,16 +524,16 @@ def watch(model, tokenizer, reproducible: bool = False) -> Iterator[list[Finding
     def report(finding: Finding) -> None:
         if finding not in found:
             found.append(finding)
-            print(f"doctor: {finding}")
+            print(displayed(language, say(language, "doctor: {finding}", finding=finding.say())))
 
     @functools.wraps(original_generate)
     def generate(*args, **kwargs):
-        findings = check(model, tokenizer, *args[:1], **kwargs)
+        findings = _checked(model, tokenizer, args[0] if args else None, kwargs, language)
         sampling = _setting(model, kwargs, "do_sample")[0]
         if reproducible and sampling and not seeded["since_last_sample"]:
-            findings.append(Finding(
+            findings.append(replace(pitfall(
                 "sampling without a seed", "do_sample=True draws from torch's random generator; without a seed each run gives other text.",
-                "call transformers.set_seed(123) right before generate.", "notebook 04, 'Sampling, made reproducible'"))
+                "call transformers.set_seed(123) right before generate.", "notebook 04, 'Sampling, made reproducible'"), language=language))
         if sampling:
             seeded["since_last_sample"] = False
         for finding in findings:

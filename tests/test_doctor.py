@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,6 +19,7 @@ from transformers import (
 )
 
 from helpers import doctor, generation
+from helpers.language import END_ISOLATE, ISOLATE_RTL
 
 PROMPTS = ["1, 2, 3", "A, B, C, D, E"]
 MESSAGES = [[{"role": "user", "content": p}] for p in PROMPTS]
@@ -373,3 +376,99 @@ def test_every_finding_points_at_a_section_that_exists():
         headings = {line.lstrip("#").strip() for cell in nbformat.read(path, as_version=4).cells
                     if cell.cell_type == "markdown" for line in cell.source.splitlines() if line.startswith("#")}
         assert section in headings, f"{path.name} has no section {section!r}"
+
+
+# ---------------------------------------------------------------- in the notebook's language
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+def stored_output(name: str) -> str:
+    """Every text output an English notebook stores (printed text and plain-text results), joined."""
+    import nbformat
+
+    (path,) = NOTEBOOKS.glob(f"{name}_*.ipynb")
+    return "\n".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                     for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+                     for output in cell.outputs)
+
+
+def arabic_headings(number: str) -> set[str]:
+    """The section titles of an Arabic notebook, without the direction markup its generator puts around inline code."""
+    import nbformat
+
+    (path,) = (NOTEBOOKS / "ar").glob(f"{number}_*.ipynb")
+    return {re.sub(r"</?span[^>]*>", "", line.lstrip("#").strip()) for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "markdown" for line in cell.source.splitlines() if line.startswith("#")}
+
+
+def test_english_findings_are_what_notebooks_05_and_09_store(llama, capsys):
+    """str(finding), what notebook 05 prints and notebook 09's watch prints, is the English stored in those notebooks,
+    word for word; so are the fix and lesson notebook 09 tabulates."""
+    model, tokenizer = llama
+    inputs = tokenizer("Once upon a time", return_tensors="pt")
+    calls = [dict(num_return_sequences=2), dict(num_beams=2, num_return_sequences=3), dict(do_sample=False, penalty_alpha=0.6),
+             dict(do_sample=False, dola_layers="high"), dict(do_sample=False, num_beams=4, num_beam_groups=2, diversity_penalty=1.0),
+             dict(do_sample=False, num_beams=4, force_words_ids=[[5]]), dict(do_sample=False, num_beam=4)]
+    stored = stored_output("05")
+    for settings in calls:
+        (finding,) = doctor.errors(doctor.check(model, tokenizer, inputs, max_new_tokens=5, **settings))
+        assert f"doctor: {finding}\n" in stored, str(finding)
+    assert ISOLATE_RTL not in stored
+    right = copy.deepcopy(tokenizer)
+    right.padding_side = "right"
+    findings = {f.name: f for f in doctor.check(model, right, right(["A list of colors: red, blue", "Portugal is"],
+                                                                     padding=True, return_tensors="pt"))}
+    stored = stored_output("09")
+    for name in ("right padding", "no length limit", "raw prompt to an instruct model"):
+        assert findings[name].lesson in stored and findings[name].fix[:80] in stored, name
+    with doctor.watch(model, tokenizer, reproducible=True):
+        model.generate(**chat_batch(tokenizer), max_new_tokens=2, do_sample=True)
+    printed = capsys.readouterr().out
+    assert printed.startswith("doctor: sampling without a seed: ") and printed in stored
+
+
+def test_arabic_findings_are_arabic_and_right_to_left(llama, capsys):
+    """check(..., language="ar") says each finding in Arabic inside a right-to-left isolate, its name, why, fix and
+    lesson all translated (the English stays in the finding's fields, which code compares); watch prints it so."""
+    model, tokenizer = llama
+    right = copy.deepcopy(tokenizer)
+    right.padding_side = "right"
+    raw = right(PROMPTS, padding=True, return_tensors="pt")
+    findings = doctor.check(model, right, raw, language="ar", temperature=0.5, num_return_sequences=2, early_stopping=True)
+    rows = model.get_input_embeddings().num_embeddings
+    ids = chat_batch(tokenizer, MESSAGES[:1])["input_ids"]
+    ids[0, :5] = torch.arange(rows, rows + 5)  # five ids beyond the embeddings: a list with "and 2 more"
+    findings += doctor.check(model, tokenizer, ids, language="ar", max_new_tokens=3, eos_token_id=rows + 9)
+    findings += doctor.check(model, tokenizer, inputs_embeds=torch.zeros(1, 2, 32), language="ar", max_new_tokens=3)
+    assert {f.name for f in findings} >= {"right padding", "raw prompt to an instruct model", "no length limit", BEYOND,
+                                          "sampling settings without sampling", "more outputs than beams",
+                                          "beam settings without beams", "cannot check the prompt"}
+    for finding in findings:
+        line = str(finding)
+        assert line.startswith(ISOLATE_RTL) and line.endswith(END_ISOLATE) and line[1:-1] == finding.say("ar")
+        for part in doctor.PARTS:
+            said = finding.said(part)
+            assert ARABIC_LETTER.search(said) and said != getattr(finding, part), (part, said)
+        assert " Fix: " not in line and "(see " not in line and " and " not in line and "notebook" not in line
+    beyond = next(f for f in findings if f.name == BEYOND).said("why")
+    assert f"{rows}، {rows + 1}، {rows + 2} وغيرها (2)" in beyond and f"eos_token_id {rows + 9}" in beyond
+    with doctor.watch(model, tokenizer, reproducible=True, language="ar") as found:
+        model.generate(**chat_batch(tokenizer), max_new_tokens=2, do_sample=True)
+    assert [f.name for f in found] == ["sampling without a seed"]
+    assert capsys.readouterr().out == f"{ISOLATE_RTL}أداة التشخيص: {found[0].say('ar')}{END_ISOLATE}\n"
+    with pytest.raises(ValueError, match="choose one of en, ar"):
+        doctor.check(model, tokenizer, ids, language="fr")
+
+
+def test_arabic_findings_cite_the_arabic_editions_sections():
+    """Each finding's lesson, in Arabic, cites the same notebook's section by its title in the Arabic edition."""
+    from helpers.language import catalog
+
+    sections = set(re.findall(r"notebook \d\d, '[^']+'", Path(doctor.__file__).read_text()))
+    assert len(sections) >= 12
+    for english in sections:
+        cited = re.fullmatch(r"الدفتر (\d\d)، «(.+)»", catalog("ar")[english])
+        assert cited and english.startswith(f"notebook {cited[1]}"), (english, catalog("ar")[english])
+        assert cited[2] in arabic_headings(cited[1]), f"notebook {cited[1]} (ar) has no section {cited[2]!r}"

@@ -1,6 +1,6 @@
-"""What the helpers say to a learner is a template with a translation: every template in the exercises and explorers
-has an Arabic one with the same fields and the glossary's terms, none is an f-string (which cannot be translated),
-and no translation is left over from a template that is gone."""
+"""What the helpers say to a learner is a template with a translation: every template in the exercises, the explorers,
+the doctor, the server helper and the pitfall report has an Arabic one with the same fields and the glossary's terms,
+none is an f-string (which cannot be translated), and no translation is left over from a template that is gone."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import translate  # noqa: E402  (scripts/translate.py: the glossary check)
 
-SOURCES = sorted([*(ROOT / "helpers" / "exercises").glob("*.py"), *(ROOT / "helpers" / "explorers").glob("*.py")])
-# Calls whose argument at this position is a learner-facing template.
-TEMPLATE_ARGUMENT = {"Fail": 0, "message": 0, "Message": 0, "Prediction": 0, "say": 1, "feedback": 1}
+SOURCES = sorted([*(ROOT / "helpers" / "exercises").glob("*.py"), *(ROOT / "helpers" / "explorers").glob("*.py"),
+                  *(ROOT / "helpers" / name for name in ("doctor.py", "server.py", "pitfalls.py"))])
+# Calls whose arguments at these positions are learner-facing templates (a doctor's finding has four: its name, why,
+# fix and lesson).
+TEMPLATE_ARGUMENTS = {"Fail": (0,), "message": (0,), "Message": (0,), "Prediction": (0,), "say": (1,), "feedback": (1,),
+                      "pitfall": (0, 1, 2, 3), "_cannot": (0, 1), "ServerError": (0,)}
 
 
 def strings_said(path: Path) -> tuple[list[str], list[str]]:
@@ -38,8 +41,9 @@ def strings_said(path: Path) -> tuple[list[str], list[str]]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name in TEMPLATE_ARGUMENT and len(node.args) > TEMPLATE_ARGUMENT[name]:
-                collect(node.args[TEMPLATE_ARGUMENT[name]])
+            for position in TEMPLATE_ARGUMENTS.get(name, ()):
+                if len(node.args) > position:
+                    collect(node.args[position])
             for keyword in node.keywords if name == "Exercise" else ():
                 if keyword.arg == "hints":
                     for hint in keyword.value.elts:

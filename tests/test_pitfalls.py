@@ -11,6 +11,7 @@ import pytest
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from helpers import generation, pitfalls
+from helpers.language import END_ISOLATE, ISOLATE_RTL
 from helpers.metrics import distinct_n, diversity
 
 
@@ -74,6 +75,60 @@ def test_cli_refuses_a_bad_or_absent_device(tiny_llama, device, complaint, capsy
     assert pitfalls.main(["--model", str(tiny_llama), "--device", device]) == 2
     said = capsys.readouterr().err
     assert re.search(complaint, said) and said.count("\n") == 1, said
+
+
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+def test_rows_in_english_are_unchanged(llama):
+    """The report's English rows say exactly what they said as plain strings, and its table is laid out as before."""
+    import pandas as pd
+
+    model, tokenizer = llama
+    assert pitfalls.default_length(model, tokenizer).row() == {
+        "name": "default length", "wrong": "no length set: 20 new tokens", "fixed": "max_new_tokens=50: 50", "reproduced": True}
+    prompt = len(tokenizer("The capital of France is")["input_ids"])
+    assert pitfalls.max_length_counts_prompt(model, tokenizer).row() == {
+        "name": "max_length counts the prompt", "wrong": f"max_length={prompt + 5}: 5 new tokens",
+        "fixed": f"max_new_tokens={prompt + 5}: {prompt + 5} new tokens", "reproduced": True}
+    assert pitfalls.double_bos(model, tokenizer).row()["wrong"] == "2 BOS tokens"
+    rows = [result.row() for result in pitfalls.diagnose(model, tokenizer)]
+    old = pd.DataFrame(rows).replace({"reproduced": {True: "yes", False: "NO", None: "n/a"}})
+    with pd.option_context("display.max_colwidth", 48, "display.width", 200):
+        assert pitfalls.report(rows) == old.to_string(index=False)
+    assert ISOLATE_RTL not in pitfalls.report(rows)
+
+
+def test_report_in_arabic_is_arabic_right_to_left(llama, tiny_llama, capsys):
+    """--language ar: every line of the table is Arabic laid out right to left (the model's own text as it is), no
+    English words of the report are left; --json keeps its English keys, its values said in Arabic."""
+    from transformers.utils import logging as hf_logging
+
+    model, tokenizer = llama
+    results = pitfalls.diagnose(model, tokenizer)
+    english = [result.row() for result in results]
+    table = pitfalls.report([result.row("ar") for result in results], "ar")
+    lines = table.splitlines()
+    assert len(lines) == len(pitfalls.CHECKS) + 1
+    assert all(line.startswith(ISOLATE_RTL) and line.endswith(END_ISOLATE) for line in lines)
+    assert all(ARABIC_LETTER.search(line) for line in lines)
+    for words in [*pitfalls.COLUMNS, "yes", "n/a", *(row["name"] for row in english), "new tokens", "BOS tokens"]:
+        assert words not in table, words
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    try:
+        status = pitfalls.main(["--model", str(tiny_llama), "--json", "--language", "ar"])
+    finally:  # main quiets transformers for the whole process
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+    rows = json.loads(capsys.readouterr().out)
+    assert status == (1 if any(row["reproduced"] is False for row in english) else 0)
+    assert [list(row) for row in rows] == [list(row) for row in english]
+    assert [row["reproduced"] for row in rows] == [row["reproduced"] for row in english]
+    assert all(ARABIC_LETTER.search(row["name"]) for row in rows) and rows[0]["name"] != english[0]["name"]
+    with pytest.raises(SystemExit):
+        pitfalls.main(["--model", str(tiny_llama), "--language", "fr"])
+    assert "invalid choice: 'fr'" in capsys.readouterr().err
 
 
 def test_distinct_and_diversity():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteriaLi
 
 from helpers import explorers
 from helpers.explorers import lesson_04, lesson_06, lesson_08, lesson_09
+from helpers.language import END_ISOLATE, ISOLATE_RTL
 
 MESSAGES = [{"role": "system", "content": "You are a pirate."}, {"role": "user", "content": "Where is the treasure?"}]
 
@@ -229,6 +231,72 @@ def test_length_explorer_draws_only_the_latest_request(tiny, capsys) -> None:
     assert "of at most 7 new tokens" in texts(explorer.output)
     explorer.controls["min_new_tokens"].value = 50
     assert texts(explorer.output).startswith("⚠ min_new_tokens (50) is above max_new_tokens (7)")
+
+
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+def arabic_line(text: str) -> bool:
+    """Whether a line is Arabic words inside a right-to-left isolate."""
+    return text.startswith(ISOLATE_RTL) and text.endswith(END_ISOLATE) and bool(ARABIC_LETTER.search(text))
+
+
+def test_arabic_explorers_print_arabic_lines_right_to_left(tiny, capsys) -> None:
+    """language="ar": each line of words an explorer prints or shows as text is Arabic inside a right-to-left isolate
+    (its English template gone); the model's own text stays as it is, outside any isolate."""
+    model, tokenizer = tiny
+    playground = lesson_04.sampling_playground(model, tokenizer, prompt="I am a cat.", language="ar")
+    summary, *_, sampled = capsys.readouterr().out.splitlines()  # between them, the chart
+    assert arabic_line(summary) and arabic_line(sampled) and "tokens can be drawn" not in summary
+    assert arabic_line(repr(playground)) and "live widget" not in repr(playground)
+    playground.controls["top_k"].value = 3
+    playground.runner.wait()
+    assert arabic_line(texts(playground.output).splitlines()[0]) and arabic_line(texts(playground.outputs[1]).strip())
+    playground.controls["top_p"].value = 0.0
+    assert arabic_line(texts(playground.output).strip()) and "⚠" in texts(playground.output)
+
+    length = lesson_06.length_explorer(model, tokenizer, prompt="I am a cat.", max_new_tokens=5, min_new_tokens=5,
+                                       stop="§never§", language="ar")
+    text, *said = capsys.readouterr().out.splitlines()
+    assert not text.startswith(ISOLATE_RTL) and len(said) == 2 and all(arabic_line(line) for line in said)
+    length.controls["min_new_tokens"].value = 50
+    assert arabic_line(texts(length.output).strip()) and "is above" not in texts(length.output)
+
+    padding = lesson_08.padding_explorer(model, tokenizer, prompts=["I am", "A list of colors"], language="ar")
+    verdict = capsys.readouterr().out.splitlines()[0]
+    assert arabic_line(verdict) and "padding_side='left'" in verdict and "each row" not in verdict
+    assert all(ARABIC_LETTER.search(label) for label in lesson_08.padding_view(
+        lesson_08.compare_padding(model, tokenizer, ["I am"], max_new_tokens=2), "ar")[2].columns)
+    padding.controls["prompts"].value = "  \n"
+    assert arabic_line(texts(padding.output).strip())
+
+    chat = lesson_09.chat_template_explorer(tokenizer, MESSAGES, language="ar")
+    shown = capsys.readouterr().out
+    assert "<|im_start|>system" in shown and not shown.startswith(ISOLATE_RTL)
+    rendered = lesson_09.render_chat(tokenizer, MESSAGES, language="ar")._repr_mimebundle_()
+    assert arabic_line(rendered["text/plain"].splitlines()[-1]) and '<div dir="rtl"' in rendered["text/html"]
+    chat.controls["text"].value = "system: no user here"
+    assert arabic_line(texts(chat.output).strip()) and "no user turn" not in texts(chat.output)
+
+    streaming = lesson_09.streaming_chat(model, tokenizer, max_new_tokens=4, language="ar")
+    assert capsys.readouterr().out.startswith("user: Where is the treasure?\nassistant:")  # the transcript as it is
+    streaming.controls["message"].value = " "
+    streaming.controls["send"].click()
+    assert arabic_line(texts(streaming.output).strip())
+
+
+def test_english_explorers_print_no_direction_marks(tiny, capsys) -> None:
+    """In English, what an explorer prints, shows and renders is the plain text it was (no isolate, no RTL block)."""
+    model, tokenizer = tiny
+    shown = [repr(lesson_04.sampling_playground(model, tokenizer, prompt="I am a cat.")),
+             repr(lesson_06.length_explorer(model, tokenizer, prompt="I am a cat.", max_new_tokens=3, stop="§")),
+             repr(lesson_08.padding_explorer(model, tokenizer, prompts=["I am", "A list"])),
+             str(lesson_09.render_chat(tokenizer, MESSAGES)._repr_mimebundle_())]
+    printed = capsys.readouterr().out
+    assert ISOLATE_RTL not in printed + "".join(shown) and 'dir="rtl"' not in shown[-1]
+    assert "stopped after 3 of at most 3 new tokens: max_new_tokens\nThe stop string '§' never occurred" in printed
+    assert lesson_08.compare_padding(model, tokenizer, ["I am"], max_new_tokens=2).table().columns.tolist() == [
+        "prompt", "batched", "alone", "same"]
 
 
 def test_explorer_caches_do_not_keep_a_deleted_model_alive(tiny_llama) -> None:

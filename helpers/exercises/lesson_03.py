@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 
-from helpers.exercises import PROMPTS, Exercise, Fail, Prediction, Runner, shown, token_id, token_ids
+from helpers.exercises import (
+    PROMPTS,
+    Exercise,
+    Fail,
+    Prediction,
+    Runner,
+    forward_passes,
+    shown,
+    token_id,
+    token_ids,
+)
 from helpers.generation import greedy
 from helpers.language import Message, message
 
@@ -76,6 +88,51 @@ def check_only_new_tokens(call: Runner, model, tokenizer) -> Message:
                    count=len(prompts), lengths=", ".join(map(str, lengths)))
 
 
+@contextlib.contextmanager
+def generate_calls(model) -> Iterator[list[dict[str, Any]]]:
+    """The keyword arguments of every model.generate call inside the block."""
+    calls: list[dict[str, Any]] = []
+    original = model.generate
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    model.generate = recorded
+    try:
+        yield calls
+    finally:
+        del model.generate
+
+
+def check_cached_greedy_tokens(call: Runner, model, tokenizer) -> Message:
+    """The answer's loop gives greedy generate's tokens in one forward pass per token, each after the first reading one
+    position (so the whole sequence fed again, or one pass too many, fails however right the tokens)."""
+    steps, read = 6, []
+    for prompt in PROMPTS:
+        want = greedy(model, tokenizer, [prompt], max_new_tokens=steps)[0].tolist()
+        with forward_passes(model) as passes, generate_calls(model) as generated:
+            got = token_ids(call(model, tokenizer, prompt, steps), call.name)
+        if generated:
+            raise Fail("your function called model.generate, which ran the loop for it; this exercise asks for the "
+                       "loop itself.")
+        if got != want:
+            raise Fail("for {prompt!r} your loop gave {got}, greedy generate gives {want}.", prompt=prompt,
+                       got=shown(tokenizer, got), want=shown(tokenizer, want))
+        lengths = [shape[1] for shape in passes if shape]
+        if len(lengths) != steps:
+            raise Fail("for {prompt!r} your function ran {passes} forward passes for {steps} tokens.", prompt=prompt,
+                       passes=len(lengths), steps=steps)
+        if any(length != 1 for length in lengths[1:]):
+            raise Fail("for {prompt!r} your forward passes read {lengths} positions: after the first, each read the "
+                       "whole sequence again, where generate's read 1 position each.", prompt=prompt,
+                       lengths=", ".join(map(str, lengths)))
+        read.append(lengths[0])
+    return message("your loop gave greedy generate's {steps} tokens after each prompt, in {steps} forward passes: the "
+                   "first read the prompt ({lengths} positions), every later one 1 position, the token chosen last.",
+                   steps=steps, lengths=" and ".join(map(str, read)))
+
+
 EXERCISES = [
     Exercise("next_token_id", check_next_token_id, fix="logits[0, -1]", hints=(
         "logits has one row of scores for each position of the prompt. Which position's row is about the token after it?",
@@ -86,6 +143,10 @@ EXERCISES = [
     Exercise("only_new_tokens", check_only_new_tokens, fix="shape[1]:", hints=(
         "compare the first ids of generate's output with inputs['input_ids'].",
         "slice the output at the prompt's length: output[0, inputs['input_ids'].shape[1]:].")),
+    Exercise("cached_greedy_tokens", check_cached_greedy_tokens, fix="cache=cache", hints=(
+        "print out.cache.get_seq_length() after each pass: which tokens does the model already hold, and which does "
+        "the next pass still need to read?",
+        "keep out.cache and give the next pass only the new token: model(input_ids=next_id.view(1, 1), cache=cache).")),
 ]
 
 

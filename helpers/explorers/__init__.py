@@ -7,6 +7,8 @@ stops the running one: only the latest result is drawn. This module holds what e
 
 Each builder takes `language` ("en" or "ar"): what the widget says in words (labels, buttons, status, results, bad-input
 messages) is a template of helpers.language said in it; identifiers, numbers and the model's own text stay as they are.
+A line of words it prints or shows as text is laid out in the language's direction (helpers.language.displayed: inside
+a right-to-left isolate for Arabic); the model's own text is shown as it is.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from IPython.display import display
 from matplotlib.figure import Figure
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from helpers.language import Message, message, say
+from helpers.language import Message, displayed, message, say
 
 Stale = Callable[[], bool]
 SLIDER = dict(continuous_update=False, style={"description_width": "initial"})
@@ -144,8 +146,8 @@ class Explorer(widgets.VBox):
         self.output, self.language = outputs[0], language
 
     def __repr__(self) -> str:
-        return say(self.language, "{name} (a live widget: run this notebook in Jupyter and move its controls)",
-                   name=self.name)
+        return displayed(self.language, say(self.language, "{name} (a live widget: run this notebook in Jupyter and move "
+                                            "its controls)", name=self.name))
 
 
 def italic(text: str) -> str:
@@ -159,9 +161,10 @@ def explorer_parts(language: str = "en") -> tuple[widgets.Output, widgets.HTML]:
     return widgets.Output(), widgets.HTML(italic(status))
 
 
-def warning(text: str) -> str:
-    """A bad-input message as the widget shows it."""
-    return f"⚠ {text}"
+def warning(text: str, language: str = "en") -> str:
+    """A bad-input message as the widget shows it, in the direction of the language it is said in (an exception's own
+    English text: "en")."""
+    return displayed(language, "⚠ " + text)
 
 
 def run_or_warn(runner: LatestWins, output: widgets.Output, problem: str | None, job: Callable[[Stale], Any],
@@ -170,6 +173,6 @@ def run_or_warn(runner: LatestWins, output: widgets.Output, problem: str | None,
     latest wins)."""
     if problem:
         runner.cancel()
-        return show(output, warning(problem))
-    show(output, say(language, BUSY_MESSAGE))
+        return show(output, warning(problem, language))
+    show(output, displayed(language, say(language, BUSY_MESSAGE)))
     runner.submit(job)

@@ -21,7 +21,7 @@ from helpers.explorers import (
     stopping,
     warning,
 )
-from helpers.language import check_language, message, say
+from helpers.language import check_language, displayed, message, say
 from helpers.plots import next_token_bars
 
 
@@ -93,8 +93,8 @@ def distribution_view(model: Any, tokenizer: Any, prompt: str, temperature: floa
         for bar, height in zip(chart.axes[0].containers[1], processed[order].tolist()):
             bar.set_height(height)
         chart.axes[0].set_title(title)
-    summary = say(language, "{kept} of {total} tokens can be drawn; most likely: {best}", kept=kept,
-                  total=len(processed), best=best)
+    summary = displayed(language, say(language, "{kept} of {total} tokens can be drawn; most likely: {best}", kept=kept,
+                                      total=len(processed), best=best))
     return [summary, chart]
 
 
@@ -123,7 +123,7 @@ def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.",
 
     def sampled_line(knobs: dict[str, Any], stale: Stale | None = None) -> str:
         text = sample_continuation(model, tokenizer, stale=stale, **knobs)
-        return say(language, "sampled (seed {seed}): {text!r}", seed=knobs["seed"], text=text)
+        return displayed(language, say(language, "sampled (seed {seed}): {text!r}", seed=knobs["seed"], text=text))
 
     def redraw(change: Any = None) -> None:
         knobs = {name: control.value for name, control in controls.items()}
@@ -131,10 +131,10 @@ def sampling_playground(model: Any, tokenizer: Any, prompt: str = "I am a cat.",
         problem = sampling_problem(**settings(knobs), language=language)
         if problem:
             show(sample_out)
-            return show(output, warning(problem))
+            return show(output, warning(problem, language))
         text, chart[0] = distribution_view(model, tokenizer, chart=chart[0], language=language, **settings(knobs))
         show(output, text, chart[0])
-        show(sample_out, say(language, "sampling…"))
+        show(sample_out, displayed(language, say(language, "sampling…")))
         runner.submit(lambda stale: sampled_line(knobs, stale))
 
     for control in controls.values():

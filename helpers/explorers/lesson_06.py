@@ -21,7 +21,7 @@ from helpers.explorers import (
     warning,
 )
 from helpers.generation import eos_ids
-from helpers.language import check_language, message, say
+from helpers.language import check_language, displayed, message, say
 
 
 def length_problem(prompt: str, max_new_tokens: int, min_new_tokens: int, language: str = "en") -> str | None:
@@ -48,9 +48,10 @@ class LengthResult:
     language: str = field(default="en", repr=False)
 
     def __str__(self) -> str:
+        """The text as it is, then why it stopped (and the note) in the language's direction."""
         where = say(self.language, "stopped after {new_tokens} of at most {max_new_tokens} new tokens: {reason}",
                     new_tokens=self.new_tokens, max_new_tokens=self.max_new_tokens, reason=self.reason)
-        return "\n".join([repr(self.text), where] + ([self.note] if self.note else []))
+        return "\n".join([repr(self.text)] + [displayed(self.language, line) for line in (where, self.note) if line])
 
 
 def prompt_inputs(tokenizer: Any, prompt: str, chat: bool) -> Any:

@@ -24,7 +24,7 @@ from helpers.explorers import (
     warning,
 )
 from helpers.generation import greedy, with_pad_token
-from helpers.language import Message, check_language, message, say
+from helpers.language import Message, check_language, displayed, message, say
 from helpers.plots import padding_heatmap
 
 
@@ -60,11 +60,12 @@ class PaddingComparison:
     title: str
     heading: Message | None = field(default=None, repr=False)
 
-    def table(self) -> Any:
-        """The rows as a DataFrame: prompt, batched output, output alone, same?"""
+    def table(self, language: str = "en") -> Any:
+        """The rows as a DataFrame: prompt, batched output, output alone, same? (its column labels in the language)."""
         import pandas as pd
 
-        return pd.DataFrame([dict(prompt=r.prompt, batched=r.batched, alone=r.alone, same=r.same) for r in self.rows])
+        labels = [say(language, "prompt"), say(language, "batched"), say(language, "alone"), say(language, "same")]
+        return pd.DataFrame([(r.prompt, r.batched, r.alone, r.same) for r in self.rows], columns=labels)
 
     def figure(self) -> Figure:
         """The padded batch as a heatmap of its attention mask."""
@@ -113,7 +114,7 @@ def padding_view(comparison: PaddingComparison, language: str = "en") -> list[An
     title = comparison.heading or comparison.title
     verdict = (say(language, "{title}: rows that differ from the prompt alone: {differ}", title=title, differ=differ)
                if differ else say(language, "{title}: each row equals its prompt alone", title=title))
-    return [verdict, comparison.figure(), comparison.table()]
+    return [displayed(language, verdict), comparison.figure(), comparison.table(language)]
 
 
 def padding_explorer(model: Any, tokenizer: Any, prompts: Sequence[str] = ("1, 2, 3", "A, B, C, D, E"),

@@ -26,7 +26,7 @@ from helpers.explorers import (
     warning,
 )
 from helpers.generation import special_token_ids
-from helpers.language import Message, check_language, message, say
+from helpers.language import Message, check_language, displayed, html_block, message, say
 
 
 def chat_problem(messages: Sequence[dict[str, str]], add_generation_prompt: bool,
@@ -83,7 +83,7 @@ class RenderedChat:
                    special=len(self.special_spans))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Plain text as it is, and HTML with the special tokens highlighted."""
+        """Plain text as it is, and HTML with the special tokens highlighted; the summary in the language's direction."""
         parts, last = [], 0
         for start, end in self.special_spans:
             parts += [html.escape(self.text[last:start]),
@@ -91,8 +91,9 @@ class RenderedChat:
             last = end
         parts.append(html.escape(self.text[last:]))
         highlighted = say(self.language, "{summary} (highlighted)", summary=self.summary())
-        page = f'<pre style="white-space:pre-wrap">{"".join(parts)}</pre><p>{html.escape(highlighted)}</p>'
-        return {"text/plain": f"{self.text}\n({self.summary()})", "text/html": page}
+        summary = html_block(self.language, highlighted) or f"<p>{html.escape(highlighted)}</p>"
+        page = f'<pre style="white-space:pre-wrap">{"".join(parts)}</pre>{summary}'
+        return {"text/plain": self.text + "\n" + displayed(self.language, "(" + self.summary() + ")"), "text/html": page}
 
 
 def render_chat(tokenizer: Any, messages: Sequence[dict[str, str]], add_generation_prompt: bool = True,
@@ -118,14 +119,14 @@ def chat_view(tokenizer: Any, text: str, add_generation_prompt: bool, continue_f
     try:
         messages = parse_messages(text, language)
     except ValueError as error:
-        return [warning(str(error))]
+        return [warning(str(error), language)]
     problem = chat_problem(messages, add_generation_prompt, continue_final_message, language)
     if problem:
-        return [warning(problem)]
+        return [warning(problem, language)]
     try:
         return [render_chat(tokenizer, messages, add_generation_prompt, continue_final_message, language)]
     except Exception as error:  # noqa: BLE001 - a template's own raise_exception(), e.g. roles that must alternate
-        return [warning(say(language, "The chat template refused these messages: {error}", error=error))]
+        return [warning(say(language, "The chat template refused these messages: {error}", error=error), language)]
 
 
 def chat_template_explorer(tokenizer: Any, messages: Sequence[dict[str, str]] = DEFAULT_MESSAGES,
@@ -234,7 +235,7 @@ def streaming_chat(model: Any, tokenizer: Any, message: str = "Where is the trea
 
     def send(button: Any = None) -> None:
         if not controls["message"].value.strip():
-            return show(output, warning(say(language, "The message is empty: type something to say.")))
+            return show(output, warning(say(language, "The message is empty: type something to say."), language))
         status.value = italic(say(language, "waiting for the first token…"))
         runner.submit(chat)
 

@@ -1,0 +1,10 @@
+import torch
+from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+
+def load_smallest(model_name):
+    """The model on the CPU in as little memory as bitsandbytes allows, as get_memory_footprint() counts it."""
+    config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    # dtype is what bitsandbytes leaves unquantized: the embeddings (here also the output layer) and the norms
+    return AutoModelForCausalLM.from_pretrained(model_name, device_map="cpu", dtype=torch.bfloat16,
+                                                quantization_config=config)
