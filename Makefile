@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup model lab check test lint exercises browser test-gpu test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
+.PHONY: setup git-drivers model lab check test lint exercises browser test-gpu test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -28,7 +28,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONST
 	  echo "error: the requirements$(if $(CONSTRAINTS), pinned in $(CONSTRAINTS),) cannot be installed here (pip's log: $(VENV)/pip.log)." \
 	       "Fix: make setup CONSTRAINTS= installs the newest versions; make lock then pins them."; exit 1; }
 	$(PY) -m compileall -q -j 0 $$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") > /dev/null || true
+	$(MAKE) --no-print-directory git-drivers
 	touch $@
+
+git-drivers:  ## in a git clone, diff and merge notebooks cell by cell with nbdime (.gitattributes names the drivers)
+	@if git rev-parse --git-dir > /dev/null 2>&1; then \
+	  git config diff.jupyternotebook.command "$(abspath $(VENV))/bin/git-nbdiffdriver diff" && \
+	  git config merge.jupyternotebook.name "nbdime: notebooks merged cell by cell" && \
+	  git config merge.jupyternotebook.driver "$(abspath $(VENV))/bin/git-nbmergedriver merge %O %A %B %L %P"; fi
 
 setup: $(VENV)/.installed  ## create the environment
 
@@ -75,10 +82,10 @@ notebooks: model  ## re-execute every notebook and store its outputs, then regen
 	$(PY) scripts/execute_notebooks.py
 	$(PY) scripts/translate.py
 
-translate: setup  ## write notebooks/ar/ from the English notebooks and translations/ar/ (a new cell gets an empty entry)
+translate: setup  ## write notebooks/ar/ from the English notebooks and translations/ar/ (a cell awaiting translation shows its English, marked)
 	$(PY) scripts/translate.py
 
-translate-status: setup  ## list the Arabic translations that are stale (with the English diff) or missing, and the coverage
+translate-status: setup  ## list the cells awaiting translation (stale, with the English diff, or missing), each with the command that finishes it
 	$(PY) scripts/translate.py --status
 
 book: setup  ## build the book site of both editions into build/book/ from the stored outputs (offline; warnings fail it)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -46,3 +47,23 @@ def test_test_gpu_without_a_gpu_stops_at_once_in_one_line():
     ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
     assert result.returncode != 0 and len(ours) == 1, result.stderr
     assert "no GPU here" in ours[0] and "make test-gpu" in ours[0] and "pytest" not in result.stdout
+
+
+def test_git_shows_a_notebook_change_cell_by_cell_once_set_up(tmp_path):
+    """`make git-drivers` (part of `make setup`) points .gitattributes' drivers at nbdime: a one-word edit in a
+    committed notebook shows as that cell's source changing, not as raw JSON."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                              capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (tmp_path / ".gitattributes").write_text((ROOT / ".gitattributes").read_text())
+    notebook = tmp_path / "lesson.ipynb"
+    notebook.write_text((ROOT / "notebooks" / "02_tokens.ipynb").read_text())
+    git("add", ".")
+    git("commit", "-qm", "a lesson")
+    subprocess.run(["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), "git-drivers",
+                    f"VENV={ROOT / '.venv'}"], cwd=tmp_path, check=True)
+    notebook.write_text(notebook.read_text().replace("`MODEL_NAME` picks the model", "`MODEL_NAME` chooses the model"))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", git("diff"))  # nbdime colours its output itself
+    assert "## modified /cells/3/source:" in shown and "+`MODEL_NAME` chooses the model" in shown, shown
