@@ -78,8 +78,8 @@ exercises:  ## write each exercise's code (data/exercises/) into its lesson and 
 links:  ## write the repository's address (pyproject.toml) into the Colab links and install cells
 	$(PY) scripts/colab.py
 
-notebooks: model  ## re-execute every notebook and store its outputs, then regenerate the Arabic edition from them
-	$(PY) scripts/execute_notebooks.py
+notebooks: model  ## re-execute every notebook and store its outputs (REFRESH=1: measured ones too), then the Arabic edition
+	$(PY) scripts/execute_notebooks.py $(if $(REFRESH),--refresh)
 	$(PY) scripts/translate.py
 
 translate: setup  ## write notebooks/ar/ from the English notebooks and translations/ar/ (a cell awaiting translation shows its English, marked)

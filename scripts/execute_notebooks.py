@@ -1,5 +1,10 @@
 """Re-execute notebooks and store their outputs: `python scripts/execute_notebooks.py [--into DIR] [--allow-errors]
-[--slow SECONDS] [NOTEBOOK ...]`.
+[--refresh] [--slow SECONDS] [NOTEBOOK ...]`.
+
+A cell marked `# NBVAL_IGNORE_OUTPUT` shows what differs between runs and machines (timings, 16-bit results). Its
+output as committed (git's HEAD) stays when its code is the committed code, so that re-running a notebook to update one
+cell does not rewrite every measured figure (nor the prose written about them); `--refresh` stores the new run's
+figures instead.
 
 `--slow 5` also lists every cell that ran longer than 5 s and says whether a learner is told: by a progress bar in its
 output, or by a duration ("about 20 s", "a minute") in the cell or the markdown just above it.
@@ -10,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
+import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
@@ -52,10 +58,38 @@ def slow_cells(notebook: nbformat.NotebookNode, limit: float) -> list[str]:
     return lines
 
 
-def execute(path: Path, into: Path | None = None, allow_errors: bool = False, slow: float | None = None) -> float:
-    """Run one notebook top to bottom in its own folder, store it with outputs, print its slow cells if asked, and
-    return the seconds taken."""
+IGNORE_OUTPUT = re.compile(r"^\s*#\s*NBVAL_IGNORE_OUTPUT\s*$", re.MULTILINE)
+
+
+def measured(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """The cells whose output nbval ignores (it differs between runs and machines), by id."""
+    return {cell.id: cell for cell in notebook.cells if cell.cell_type == "code" and IGNORE_OUTPUT.search(cell.source)}
+
+
+def committed(path: Path) -> nbformat.NotebookNode | None:
+    """The notebook as git's HEAD holds it, if it is in a repository and committed."""
+    shown = subprocess.run(["git", "show", f"HEAD:./{path.name}"], cwd=path.parent, capture_output=True, text=True)
+    return nbformat.reads(shown.stdout, as_version=4) if shown.returncode == 0 else None
+
+
+def keep_measured(notebook: nbformat.NotebookNode, stored: dict[str, nbformat.NotebookNode]) -> int:
+    """Put back the committed outputs of measured cells whose code is the committed code; return how many."""
+    kept = 0
+    for cell_id, cell in measured(notebook).items():
+        before = stored.get(cell_id)
+        if before is not None and before.source == cell.source and before.outputs:
+            cell.outputs, kept = before.outputs, kept + 1
+    return kept
+
+
+def execute(path: Path, into: Path | None = None, allow_errors: bool = False, slow: float | None = None,
+            refresh: bool = False) -> float:
+    """Run one notebook top to bottom in its own folder, store it with outputs (committed measured ones kept unless
+    refresh),
+    print its slow cells if asked, and return the seconds taken."""
     notebook = nbformat.read(path, as_version=4)
+    before = None if refresh else committed(path)
+    stored = measured(before) if before else {}
     start = time.perf_counter()
     # Widget state is left out: its random ids would change the file on every run, and each widget cell prints its default.
     NotebookClient(notebook, timeout=900, kernel_name="python3", record_timing=slow is not None,
@@ -63,6 +97,8 @@ def execute(path: Path, into: Path | None = None, allow_errors: bool = False, sl
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     if slow is not None:
         print(*slow_cells(notebook, slow), sep="\n")
+    if kept := keep_measured(notebook, stored):
+        print(f"  kept the stored output of {kept} measured cells whose code did not change (--refresh: store new ones)")
     nbformat.write(notebook, into / path.name if into else path)
     return time.perf_counter() - start
 
@@ -74,12 +110,13 @@ def main() -> None:
     parser.add_argument("--into", type=Path, help="write the executed notebooks here instead of in place")
     parser.add_argument("--allow-errors", action="store_true", help="run on past a failing cell and store its error")
     parser.add_argument("--slow", type=float, metavar="SECONDS", help="list the cells that ran longer than this")
+    parser.add_argument("--refresh", action="store_true", help="store new measured outputs (NBVAL_IGNORE_OUTPUT cells) too")
     args = parser.parse_args()
     if args.into:
         args.into.mkdir(parents=True, exist_ok=True)
     every = [*sorted(NOTEBOOKS.glob("[0-9]*.ipynb")), *sorted(NOTEBOOKS.glob("solutions/[0-9]*.ipynb"))]
     for path in args.notebooks or every:
-        print(f"{path.name}: {execute(path, args.into, args.allow_errors, args.slow):.1f} s", flush=True)
+        print(f"{path.name}: {execute(path, args.into, args.allow_errors, args.slow, args.refresh):.1f} s", flush=True)
 
 
 if __name__ == "__main__":
