@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup git-drivers model lab check test lint exercises browser test-gpu test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
+.PHONY: setup git-drivers new-exercise model lab check test lint exercises browser test-gpu test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -71,6 +71,10 @@ test-latest:  ## the whole suite against the newest releases, in a new .venv-lat
 
 lock: setup  ## pin the environment's exact versions in constraints.txt
 	$(PY) scripts/lock.py
+
+new-exercise:  ## add an exercise to a lesson, every file and cell a TODO placeholder: make new-exercise LESSON=06 NAME=function TITLE="…"
+	@test -n "$(LESSON)" -a -n "$(NAME)" -a -n "$(TITLE)" || { echo 'error: say which: make new-exercise LESSON=06 NAME=function TITLE="Its heading"'; exit 1; }
+	$(PY) scripts/new_exercise.py $(LESSON) $(NAME) "$(TITLE)"
 
 exercises:  ## write each exercise's code (data/exercises/) into its lesson and solution notebooks; then make notebooks
 	$(PY) scripts/write_exercises.py
