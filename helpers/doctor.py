@@ -513,13 +513,44 @@ def _forged_system_turn(text: str, header: str, bos: str) -> bool:
     return header in text[1:]
 
 
+def _sampling_generator(model) -> torch.Generator:
+    """The default random generator that sampling on the model's device draws from (the CPU's where torch names none)."""
+    device = torch.device(getattr(model, "device", "cpu"))
+    try:
+        if device.type == "mps":
+            return torch.mps._get_default_mps_generator()
+        if device.type != "cpu":
+            module = torch.get_device_module(device.type)
+            return module.default_generators[module.current_device() if device.index is None else device.index]
+    except (AttributeError, IndexError, RuntimeError):  # a device type whose default generators torch does not expose
+        pass
+    return torch.default_generator
+
+
+def _seed_state(generator: torch.Generator) -> tuple[int, torch.Tensor]:
+    """A generator's seed (the last one set) and its state now."""
+    return generator.initial_seed(), generator.get_state()
+
+
+def _reseeded(generator: torch.Generator, then: tuple[int, torch.Tensor]) -> bool:
+    """Whether a seed was set on the generator since `then` (its _seed_state): another seed, or the seed's fresh state
+    anew (torch.manual_seed and transformers.set_seed reset the state; only a seed does, drawing moves it on)."""
+    seed, state = _seed_state(generator)
+    if seed != then[0]:
+        return True
+    fresh = torch.Generator(generator.device).manual_seed(seed).get_state()
+    return torch.equal(state, fresh) and not torch.equal(state, then[1])
+
+
 @contextlib.contextmanager
 def watch(model, tokenizer, reproducible: bool = False, language: str = "en") -> Iterator[list[Finding]]:
     """Check every model.generate call in the block, print each new finding once in `language` (a note as "doctor: note: …"), and collect them in the yielded list."""
     check_language(language)
     found: list[Finding] = []
-    seeded = {"since_last_sample": False}
-    original_generate, original_seed = model.generate, torch.manual_seed
+    original_generate = model.generate
+    # With reproducible=True, a sampling call needs a seed set since the block began or since the previous sampling
+    # call: read from the sampling generator's seed and state then (no torch function is replaced, in any thread).
+    last_sample = [_seed_state(_sampling_generator(model))] if reproducible else []
 
     def report(finding: Finding) -> None:
         if finding not in found:
@@ -529,24 +560,21 @@ def watch(model, tokenizer, reproducible: bool = False, language: str = "en") ->
     @functools.wraps(original_generate)
     def generate(*args, **kwargs):
         findings = _checked(model, tokenizer, args[0] if args else None, kwargs, language)
-        sampling = _setting(model, kwargs, "do_sample")[0]
-        if reproducible and sampling and not seeded["since_last_sample"]:
+        sampling = reproducible and _setting(model, kwargs, "do_sample")[0]
+        if sampling and not _reseeded(_sampling_generator(model), last_sample[0]):
             findings.append(replace(pitfall(
                 "sampling without a seed", "do_sample=True draws from torch's random generator; without a seed each run gives other text.",
                 "call transformers.set_seed(123) right before generate.", "notebook 04, 'Sampling, made reproducible'"), language=language))
-        if sampling:
-            seeded["since_last_sample"] = False
         for finding in findings:
             report(finding)
-        return original_generate(*args, **kwargs)
-
-    @functools.wraps(original_seed)
-    def manual_seed(seed):
-        seeded["since_last_sample"] = True
-        return original_seed(seed)
+        try:
+            return original_generate(*args, **kwargs)
+        finally:
+            if sampling:
+                last_sample[0] = _seed_state(_sampling_generator(model))
 
     shadowed = vars(model).get("generate")  # an outer watch's wrapper, if any
-    model.generate, torch.manual_seed = generate, manual_seed
+    model.generate = generate
     try:
         yield found
     finally:
@@ -554,4 +582,3 @@ def watch(model, tokenizer, reproducible: bool = False, language: str = "en") ->
             del model.generate  # the class's generate shows through again
         else:
             model.generate = shadowed
-        torch.manual_seed = original_seed

@@ -6,19 +6,35 @@ failure said in one line (a port in use, a server that does not come up, a serve
 
 `start_server(..., language="ar")` says its errors and the server's `status()` in Arabic (templates of helpers.language,
 shown right-to-left); a ServerError keeps its log's path in `error.log`, whatever the language.
+
+Logs: each server writes its log to a file in one folder per Python process (serve-logs-*, in the temp folder). A clean
+stop (`stop()`, the end of a `with` block, the stop at exit) deletes that server's log; a start that fails keeps its log,
+named by the ServerError, for the caller to read after the failure; the folder goes, with what is left in it, at exit.
+
+A server ends with the Python process that started it, however that ends. At exit, `stop()` runs for each server; when
+no exit handler runs (SIGKILL, an out-of-memory kill, a kernel killed by Jupyter), then on Linux, for a server started
+from the main thread, the kernel sends it SIGTERM as its parent dies (prctl PR_SET_PDEATHSIG). Elsewhere (macOS), or
+from another thread (PR_SET_PDEATHSIG fires when the *thread* that started the child ends), a watchdog thread in the
+server checks twice a second whether its parent is still there, and sends the server SIGTERM when it is not. A process
+killed outright leaves its log folder behind, for the system's temp cleaning.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +42,17 @@ from helpers.language import check_language, displayed, message, say
 
 HOST = "127.0.0.1"
 CLI = "from transformers.cli.transformers import main; main()"  # `transformers serve`, with this Python
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# Put before the child's own code where the kernel cannot end it with its parent: SIGTERM once the parent is gone.
+WATCHDOG = """import os, signal, threading, time
+def _watchdog(parent: int = {parent}) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=_watchdog, name="parent watchdog", daemon=True).start()
+"""
+_LOGS: list[Path] = []  # this process's log folder, once made
+_LOGS_LOCK = threading.Lock()
 
 
 class ServerError(RuntimeError):
@@ -57,9 +84,42 @@ def port_in_use(port: int) -> bool:
 
 
 def last_line(path: Path) -> str:
-    """The last non-empty line of a log file ('' when there is none)."""
-    lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    """The last non-empty line of a log file ('' when there is none, or no file: a stopped server's log is deleted)."""
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def log_folder() -> Path:
+    """This process's folder of server logs, made at the first call and removed, with what is left in it, at exit."""
+    with _LOGS_LOCK:
+        if not _LOGS:
+            _LOGS.append(Path(tempfile.mkdtemp(prefix="serve-logs-")))
+            atexit.register(shutil.rmtree, _LOGS[0], ignore_errors=True)  # after the servers' stops: atexit runs LIFO
+        return _LOGS[0]
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A Popen preexec_fn (Linux): the kernel sends the child SIGTERM when the thread that started it ends."""
+    prctl, signal_number = ctypes.CDLL(None, use_errno=True).prctl, ctypes.c_ulong(signal.SIGTERM)  # before the fork
+
+    def arm() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal_number) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:  # the parent died before prctl: no signal will come
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+def spawn(code: str, *args: str, **popen: Any) -> subprocess.Popen:
+    """`python -c code args...` as a child that ends when this process does, however it ends (see the module docstring)."""
+    if sys.platform == "linux" and threading.current_thread() is threading.main_thread():
+        return subprocess.Popen([sys.executable, "-c", code, *args], preexec_fn=_die_with_parent(os.getpid()), **popen)
+    return subprocess.Popen([sys.executable, "-c", WATCHDOG.format(parent=os.getpid()) + code, *args], **popen)
 
 
 class Server:
@@ -92,7 +152,12 @@ class Server:
         return displayed(self.language, said)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the process to stop (SIGTERM), and kill it if it has not within `timeout` seconds."""
+        """Ask the process to stop (SIGTERM), kill it if it has not within `timeout` seconds, and delete its log."""
+        self.end(timeout)
+        self.log.unlink(missing_ok=True)
+
+    def end(self, timeout: float = 10.0) -> None:
+        """Ask the process to stop (SIGTERM), and kill it if it has not within `timeout` seconds; its log stays."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -119,21 +184,22 @@ def start_server(model: str | Path, port: int | None = None, continuous_batching
     elif port_in_use(port):
         raise ServerError("port {port} on {host} is in use (another server still running?): stop that one, or pass "
                           "another port, e.g. port={free}.", language=language, port=port, host=HOST, free=free_port())
-    log = Path(tempfile.mkstemp(prefix=f"serve-{port}-", suffix=".log")[1])
-    command = [sys.executable, "-c", CLI, "serve", str(model), "--host", HOST, "--port", str(port), "--device", "cpu",
-               "--dtype", "float32", *(["--continuous-batching"] if continuous_batching else []), *extra]
+    descriptor, name = tempfile.mkstemp(prefix=f"serve-{port}-", suffix=".log", dir=log_folder())
+    log = Path(name)
+    arguments = ["serve", str(model), "--host", HOST, "--port", str(port), "--device", "cpu", "--dtype", "float32",
+                 *(["--continuous-batching"] if continuous_batching else []), *extra]
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1"}
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
+    with open(descriptor, "w") as out:
+        process = spawn(CLI, *arguments, stdout=out, stderr=subprocess.STDOUT, env=environment)
     server = Server(process, port, log, language)
-    atexit.register(server.stop)  # a server outlives no Python process that started it, a notebook's kernel included
+    atexit.register(server.stop)  # a clean exit stops it; spawn() sees to any other end of this process
     deadline = time.monotonic() + timeout
     while not server.healthy():
         if process.poll() is not None:
             raise ServerError("the server exited with code {code} before it came up; its log ({log}) ends: {line!r}",
                               language=language, log=log, code=process.returncode, line=last_line(log))
         if time.monotonic() > deadline:
-            server.stop()
+            server.end()  # its log stays for the caller, until this process exits
             raise ServerError("the server did not answer GET /health within {timeout:g} s (stopped now); its log ({log}) "
                               "ends: {line!r}. A slow machine may need start_server(..., timeout=300).", language=language,
                               log=log, timeout=timeout, line=last_line(log))

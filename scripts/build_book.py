@@ -49,7 +49,7 @@ def strings(language: str) -> dict[str, str]:
 def staged_notebook(path: Path, repo: str, colab_label: str) -> nbformat.NotebookNode:
     """A notebook as the book shows it: links to files outside the book go to the repository, the Colab badge is a
     text link (the page needs nothing from the internet), and an Arabic page is right-to-left as a whole, so its cells
-    lose their own wrappers."""
+    lose their own direction wrappers (a cell awaiting translation keeps its Arabic note above its English)."""
 
     def relink(match: re.Match) -> str:
         target = (path.parent / match.group(1).partition("#")[0]).resolve()
@@ -62,7 +62,7 @@ def staged_notebook(path: Path, repo: str, colab_label: str) -> nbformat.Noteboo
         if cell.cell_type == "markdown":
             text = colab.BADGE_LINK.sub(lambda match: f"[{colab_label}]({match.group(1)})", cell.source)
             lines = translate.RELATIVE_LINK.sub(relink, text).split("\n")
-            cell.source = "\n".join(line for line in lines if line not in (translate.RTL_OPEN, translate.RTL_CLOSE))
+            cell.source = "\n".join(line for line in lines if line not in translate.WRAPPERS)
     return notebook
 
 

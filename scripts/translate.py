@@ -2,15 +2,19 @@
 
 `notebooks/ar/` is written from the executed English notebooks (lessons and solutions) and one translation catalog
 per notebook, `translations/ar/<same path>.yaml`, keyed by cell id. An entry holds the English text it translates
-(`en`), that text's hash and the Arabic (`ar`): markdown cells in full, code cells where a comment explains something
-(the Arabic keeps the code and changes only its comments). Everything else, code and outputs included, is copied, so
-the Arabic edition needs no execution of its own and cannot disagree with the English one; the parameters cell alone
-differs, with `LANGUAGE = "ar"`, so that exercise feedback, hints and explorer labels are said in Arabic when run.
+(`en`), that text's hash, the Arabic (`ar`) and the hash of the Arabic last accepted as its translation (`ar_hash`):
+markdown cells in full, code cells where a comment explains something (the Arabic keeps the code and changes only its
+comments). Everything else, code and outputs included, is copied, so the Arabic edition needs no execution of its own
+and cannot disagree with the English one; the parameters cell alone differs, with `LANGUAGE = "ar"`, so that exercise
+feedback, hints and explorer labels are said in Arabic when run.
 
-With no option, the script adds an entry (Arabic empty) for every new cell, drops the entries of removed cells, and
-writes notebooks/ar/; a cell whose translation is missing or stale keeps its English text there. `--status` lists
-what is stale (with the English diff) or missing; `--check` also fails when notebooks/ar/ is not what the catalogs
-give. After updating a stale entry's Arabic, `--accept 06_length_control:c01` records the English it now translates.
+With no option, the script adds an entry (Arabic empty) for every new cell, drops the entries of removed cells, records
+the Arabic of every current entry as accepted, and writes notebooks/ar/; a cell whose translation is missing, stale or
+unusable shows its current English there, under an Arabic note that it awaits translation. `--status` lists those
+cells (stale ones with the English diff), each with the command that finishes it. `--check` reports them too, and
+fails only on an unusable translation or when notebooks/ar/ is not what the catalogs give. After updating a stale
+entry's Arabic, `--accept 06_length_control:c01` records the English it now translates and prints the Arabic it
+accepts; it refuses Arabic unchanged since it was last accepted unless `--unchanged-meaning` (a typo fixed in English).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import io
 import re
 import sys
+import textwrap
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +54,12 @@ LATIN_RUN = re.compile(r"(?<![\w.+#/-])[A-Za-z0-9]+(?:[.+#_/-]+[A-Za-z0-9]+)*\+*
 NOT_LATIN_TEXT = re.compile(r'<span dir="ltr">.*?</span>|<[^>]*>|\]\([^)]*\)|https?://\S+', re.DOTALL)
 SPEAK_ENGLISH = 'LANGUAGE = "en"'  # the parameter that makes the helpers speak the notebook's language
 RTL_OPEN, RTL_CLOSE = '<div dir="rtl">', "</div>"
+LTR_OPEN = '<div dir="ltr" lang="en">'  # the English of a cell awaiting translation (closed by RTL_CLOSE's </div>)
+WRAPPERS = (RTL_OPEN, LTR_OPEN, RTL_CLOSE)  # the lines that set a block's direction (the book's RTL page drops them)
+AWAITING = "هذه الخلية بانتظار الترجمة"  # "this cell awaits translation": the mark on a cell shown in English
+AWAITING_NOTE = f"> **{AWAITING}:** نصّها الإنجليزي الحالي معروض أدناه حتى تُكتب ترجمتها العربية أو تُحدَّث."
+AWAITING_COMMENT = f"# {AWAITING}: تعليقاتها بالإنجليزية حتى تُكتب ترجمتها العربية أو تُحدَّث."
+ACCEPT = ".venv/bin/python scripts/translate.py --accept"
 RELATIVE_LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)\s]+)\)")
 GLOSSARY = CATALOGS / "glossary.yaml"
 NOT_PROSE = re.compile(r"(```|~~~).*?\1|`[^`]*`|\]\([^)]*\)|<[^>]*>|https?://\S+|\{[^{}\s]*\}", re.DOTALL)
@@ -69,6 +80,13 @@ class Problem:
         what = {"missing": "has no Arabic translation", "stale": "changed in English since it was translated",
                 "invalid": "has an unusable translation"}[self.kind]
         return f"{self.notebook} cell {self.cell} {what}" + (f":\n{self.detail}" if self.detail else "")
+
+    def todo(self) -> str:
+        """What finishes the cell: where to write its Arabic, then the exact command."""
+        catalog = f"translations/{LANGUAGE}/{self.notebook}.yaml"
+        if self.kind == "stale":
+            return f"update its `ar` in {catalog}, then run: {ACCEPT} {self.notebook}:{self.cell}"
+        return f"{'write' if self.kind == 'missing' else 'fix'} its `ar` in {catalog}, then run: make translate"
 
 
 def english_notebooks() -> list[Path]:
@@ -102,6 +120,16 @@ def translated_part(cell_type: str, source: str) -> str:
 def source_hash(cell_type: str, source: str) -> str:
     """A short, stable hash of what a translation follows of a cell's English source."""
     return hashlib.sha256(translated_part(cell_type, source).encode()).hexdigest()[:16]
+
+
+def arabic_hash(text: str) -> str:
+    """A short hash of an entry's Arabic, whitespace aside: what `--accept` compares to the Arabic last accepted."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
+
+
+def accepted_entry(english_hash: str, english: str, arabic: str) -> dict[str, str]:
+    """A catalog entry whose Arabic is accepted as translating its English (`ar_hash` empty while there is none)."""
+    return {"hash": english_hash, "ar_hash": arabic_hash(arabic) if arabic.strip() else "", "en": english, "ar": arabic}
 
 
 def with_comments(code: str, translated: list[str]) -> str:
@@ -156,7 +184,8 @@ _Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
 def dump_catalog(entries: dict[str, dict[str, str]], notebook: Path) -> str:
     """A catalog file's text: a header naming its notebook, then one entry per cell in notebook order."""
     header = (f"# Arabic translation of notebooks/{notebook.relative_to(NOTEBOOKS).as_posix()}, by cell id: `en` is\n"
-              "# the English it translates, `hash` that text's hash. See CONTRIBUTING.md (Translating).\n")
+              "# the English it translates, `hash` that text's hash, `ar_hash` the hash of the Arabic last accepted.\n"
+              "# See CONTRIBUTING.md (Translating).\n")
     return header + yaml.dump(entries, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
 
 
@@ -166,14 +195,20 @@ def english_diff(old: str, new: str) -> str:
     return "\n".join(f"    {line}" for line in lines)
 
 
+def translates(cell: nbformat.NotebookNode, entry: dict[str, str]) -> bool:
+    """Whether an entry's English is what a translation follows of the cell's current English."""
+    english = entry.get("en") or ""
+    return (entry.get("hash") == source_hash(cell.cell_type, cell.source)
+            and translated_part(cell.cell_type, english) == translated_part(cell.cell_type, cell.source))
+
+
 def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, str] | None) -> Problem | None:
     """What is wrong with one cell's translation, if anything."""
     where = name(notebook), cell.id
     if not entry or not (entry.get("ar") or "").strip():
         return Problem(*where, "missing")
     english = entry.get("en") or ""
-    if (entry.get("hash") != source_hash(cell.cell_type, cell.source)
-            or translated_part(cell.cell_type, english) != translated_part(cell.cell_type, cell.source)):
+    if not translates(cell, entry):
         diff = english_diff(english, cell.source) or "    its hash is not its English's (edited by hand?): --accept it"
         return Problem(*where, "stale", diff)
     if cell.cell_type == "markdown" and (misses := glossary_misses(cell.source, entry["ar"], glossary())):
@@ -269,9 +304,11 @@ def arabic_notebook(notebook: Path, entries: dict[str, dict[str, str]]) -> nbfor
     twin.metadata["language"] = LANGUAGE
     for cell in twin.cells:
         entry = entries.get(cell.id)
-        if not needs_translation(cell) or check_entry(notebook, cell, entry):
-            continue  # untranslated: stays English until its entry is done (--status lists it)
-        if cell.cell_type == "markdown":
+        if not needs_translation(cell):
+            continue
+        if check_entry(notebook, cell, entry):
+            cell.source = awaiting(cell, notebook)  # its current English, marked, until its entry is done (--status)
+        elif cell.cell_type == "markdown":
             cell.source = rtl(relinked(entry["ar"].rstrip("\n"), notebook))
         else:
             cell.source = with_comments(cell.source, comments(entry["ar"]))
@@ -279,6 +316,17 @@ def arabic_notebook(notebook: Path, entries: dict[str, dict[str, str]]) -> nbfor
         if "parameters" in cell.metadata.get("tags", []):
             cell.source = in_the_edition(cell.source)
     return twin
+
+
+def awaiting(cell: nbformat.NotebookNode, notebook: Path) -> str:
+    """A cell awaiting translation as the edition shows it: its current English (left-to-right), under an Arabic note
+    (a code cell: a comment line, after a cell magic) saying that it awaits translation."""
+    if cell.cell_type == "code":
+        lines = cell.source.split("\n")
+        magic = int(lines[0].startswith("%%"))
+        return "\n".join([*lines[:magic], AWAITING_COMMENT, *lines[magic:]])
+    english = relinked(cell.source.strip("\n"), notebook)
+    return f"{isolated_prose(AWAITING_NOTE)}\n\n{LTR_OPEN}\n\n{english}\n\n{RTL_CLOSE}"
 
 
 def in_the_edition(code: str) -> str:
@@ -296,9 +344,16 @@ def updated_catalog(notebook: Path, known: dict[str, str]) -> dict[str, dict[str
     """The notebook's catalog with an entry for each new cell (Arabic from `known` or empty), none for removed cells."""
     old = load_catalog(catalog_path(notebook))
     cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if needs_translation(cell)]
-    return {cell.id: old.get(cell.id) if (old.get(cell.id) or {}).get("ar") else
-            {"hash": source_hash(cell.cell_type, cell.source), "en": cell.source, "ar": known.get(cell.source, "")}
-            for cell in cells}
+    return {cell.id: updated_entry(cell, old.get(cell.id), known) for cell in cells}
+
+
+def updated_entry(cell: nbformat.NotebookNode, old: dict[str, str] | None, known: dict[str, str]) -> dict[str, str]:
+    """A cell's entry as `make translate` leaves it: a current one with its Arabic recorded as accepted (`ar_hash`),
+    a stale one as it was (its `ar_hash` that of the Arabic before the English changed), an empty one following the
+    English (its Arabic from `known`, else empty)."""
+    if old and (old.get("ar") or "").strip():
+        return accepted_entry(old["hash"], old["en"], old["ar"]) if translates(cell, old) else old
+    return accepted_entry(source_hash(cell.cell_type, cell.source), cell.source, known.get(cell.source, ""))
 
 
 def problems(notebook: Path) -> list[Problem]:
@@ -331,35 +386,66 @@ def write() -> None:
         orphan.unlink()
 
 
-def accept(which: str) -> None:
-    """Record that a cell's Arabic now translates its current English (after a translator updated it)."""
+def accept(which: str, unchanged_meaning: bool = False) -> str:
+    """Record that a cell's Arabic translates its current English, and say which Arabic: refused when the Arabic is the
+    one last accepted (still the old English's translation) unless the English change keeps the meaning."""
     notebook_name, _, cell_id = which.partition(":")
     notebook = NOTEBOOKS / f"{notebook_name}.ipynb"
     if not notebook.is_file() or not cell_id:
         sys.exit(f"error: no notebook cell {which!r}: name it as NOTEBOOK:CELL, e.g. 06_length_control:c01.")
     cell = next((c for c in nbformat.read(notebook, as_version=4).cells if c.id == cell_id), None)
-    entries = load_catalog(catalog_path(notebook))
+    path = catalog_path(notebook)
+    entries, catalog = load_catalog(path), path.relative_to(ROOT).as_posix()
     if cell is None or cell_id not in entries:
         sys.exit(f"error: {notebook_name} has no translated cell {cell_id}: `make translate-status` lists them.")
-    entries[cell_id].update(hash=source_hash(cell.cell_type, cell.source), en=cell.source)
-    catalog_path(notebook).write_text(dump_catalog(entries, notebook), encoding="utf-8")
+    old = entries[cell_id]
+    arabic = old.get("ar") or ""
+    if not arabic.strip():
+        sys.exit(f"error: {which} has no Arabic yet: write its `ar` in {catalog}, then run `make translate`.")
+    same = old.get("ar_hash") == arabic_hash(arabic)
+    if same and not unchanged_meaning:
+        diff = english_diff(old.get("en") or "", cell.source) or "    (its English did not change: nothing to accept)"
+        sys.exit(f"error: {which} not accepted: its Arabic is the one accepted for the English before this change:\n"
+                 f"{diff}\nUpdate its `ar` in {catalog}, then accept it; if the change keeps the meaning (a typo "
+                 f"fixed), `{ACCEPT} {which} --unchanged-meaning` accepts the Arabic as it is.")
+    new = accepted_entry(source_hash(cell.cell_type, cell.source), cell.source, arabic)
+    if problem := check_entry(notebook, cell, new):
+        sys.exit(f"error: {which} not accepted: {problem}")
+    entries[cell_id] = new
+    path.write_text(dump_catalog(entries, notebook), encoding="utf-8")
+    kept = " (its Arabic as it was: the English change keeps the meaning)" if same else ""
+    return f"accepted {which}{kept}, as translating its current English:\n" + textwrap.indent(arabic, "    ")
 
 
-def status() -> list[str]:
-    """One line per stale, missing or unusable translation (stale ones with their English diff), then the coverage:
-    each cell with a problem is one that is not translated and current."""
-    lines, total = [], 0
-    for notebook in english_notebooks():
-        lines += map(str, problems(notebook))
-        total += sum(map(needs_translation, nbformat.read(notebook, as_version=4).cells))
-    done = total - len(lines)
+def status(found: list[Problem]) -> list[str]:
+    """Each cell awaiting translation (stale ones with their English diff) or unusable, with the command that finishes
+    it, then the coverage: each cell with a problem is one that is not translated and current."""
+    lines = [f"{problem}\n  next: {problem.todo()}" for problem in found]
+    if any(problem.kind == "stale" for problem in found):
+        lines.append(f"(An English change that keeps the meaning, a typo fixed: `{ACCEPT} NOTEBOOK:CELL "
+                     "--unchanged-meaning` accepts the Arabic as it is.)")
+    total = sum(needs_translation(cell) for notebook in english_notebooks()
+                for cell in nbformat.read(notebook, as_version=4).cells)
+    done = total - len(found)
     return [*lines, f"{done} of {total} cells translated ({100 * done / total:.1f} %)"]
+
+
+def every_problem() -> list[Problem]:
+    """The problems of every notebook, in lesson order."""
+    return [problem for notebook in english_notebooks() for problem in problems(notebook)]
+
+
+def awaiting_summary(found: list[Problem]) -> str:
+    """One line on the cells awaiting translation (stale or missing), or nothing when none is."""
+    count = sum(problem.kind != "invalid" for problem in found)
+    return (f"{count} {'cell awaits' if count == 1 else 'cells await'} translation: the Arabic edition shows the "
+            "English, marked; `make translate-status` lists each with the command that finishes it.") if count else ""
 
 
 def out_of_date() -> list[str]:
     """The Arabic notebooks that differ from what the catalogs give, and the ones that should not be there."""
     expected = {edition_path(notebook): notebook for notebook in english_notebooks()}
-    stale = [f"notebooks/{twin.relative_to(NOTEBOOKS).as_posix()} is not what the catalog gives"
+    stale = [f"notebooks/{twin.relative_to(NOTEBOOKS).as_posix()} is not what the catalog gives (run `make translate`)"
              for twin, notebook in expected.items()
              if not twin.is_file() or twin.read_text(encoding="utf-8") != edition_text(notebook)]
     extra = [f"notebooks/{path.relative_to(NOTEBOOKS).as_posix()} has no English notebook"
@@ -371,24 +457,31 @@ def main() -> None:
     """Write the Arabic edition, or report on it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is stale or missing")
-    group.add_argument("--status", action="store_true", help="list stale and missing translations, and the coverage")
+    group.add_argument("--check", action="store_true", help="change nothing; report the cells awaiting translation; "
+                       "exit 1 if a translation is unusable or notebooks/ar/ is not what the catalogs give")
+    group.add_argument("--status", action="store_true", help="list the cells awaiting translation (stale or missing) "
+                       "and the unusable ones, each with the command that finishes it, and the coverage")
     group.add_argument("--accept", nargs="+", metavar="NOTEBOOK:CELL", help="mark updated translations as current")
+    parser.add_argument("--unchanged-meaning", action="store_true", help="with --accept: accept Arabic that did not "
+                        "change, the English change keeping the meaning (a typo fixed)")
     args = parser.parse_args()
-    if args.accept:
-        for which in args.accept:
-            accept(which)
+    if args.unchanged_meaning and not args.accept:
+        parser.error("--unchanged-meaning goes with --accept")
+    for which in args.accept or []:
+        print(accept(which, args.unchanged_meaning))
     if args.status or args.check:
-        report = status()
-        print("\n".join(report))
-        unfinished = len(report) > 1
+        found = every_problem()
+        print("\n".join(status(found)))
         if args.check:
-            if lines := out_of_date():
-                print("\n".join([*lines, "fix: `make translate` rewrites notebooks/ar/"]))
-            sys.exit(1 if unfinished or lines else 0)
+            unusable = sum(problem.kind == "invalid" for problem in found)
+            lines = [*out_of_date(), *([f"unusable translations: {unusable}, fix them (above)"] if unusable else [])]
+            if report := "\n".join(filter(None, [awaiting_summary(found), *lines])):
+                print(report)
+            sys.exit(1 if lines else 0)
         return
     write()
-    print(status()[-1])
+    found = every_problem()
+    print("\n".join(filter(None, [status(found)[-1], awaiting_summary(found)])))
 
 
 if __name__ == "__main__":

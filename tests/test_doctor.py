@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -325,6 +326,41 @@ def test_watch_flags_unseeded_sampling_when_reproducibility_is_asked(llama):
         model.generate(**batch, max_new_tokens=3, do_sample=True)
         model.generate(**batch, max_new_tokens=3, do_sample=True)  # draws on from where the first left off
     assert [f.name for f in found] == ["sampling without a seed"]
+
+
+def test_watch_knows_a_seed_without_replacing_torch_manual_seed(llama):
+    """While a watch block is open, torch.manual_seed is torch's own, in every thread; the finding still comes exactly
+    when no seed was set since the block began or since the previous sampling call (a reseed with the same seed too)."""
+    model, tokenizer = llama
+    batch = chat_batch(tokenizer)
+    original, seen_elsewhere = torch.manual_seed, []
+
+    def sample() -> list[str]:
+        model.generate(**batch, max_new_tokens=3, do_sample=True)
+        return [f.name for f in found]
+
+    with doctor.watch(model, tokenizer, reproducible=True) as found:
+        other = threading.Thread(target=lambda: seen_elsewhere.append(torch.manual_seed is original))
+        other.start()
+        other.join()
+        assert torch.manual_seed is original and seen_elsewhere == [True]
+        set_seed(123)
+        assert sample() == []  # seeded first call
+        assert sample() == ["sampling without a seed"]  # unseeded second call
+    with doctor.watch(model, tokenizer, reproducible=True) as found:
+        set_seed(123)
+        assert sample() == []
+        set_seed(123)  # the same seed again: the generator's state is fresh again
+        assert sample() == []
+        torch.manual_seed(7)  # another seed, then other draws before the call
+        torch.randn(3)
+        assert sample() == []
+        model.generate(**batch, max_new_tokens=3)  # greedy: draws nothing, needs no seed
+        assert sample() == ["sampling without a seed"]
+    set_seed(123)  # before the block: as before, only a seed set inside the block counts
+    with doctor.watch(model, tokenizer, reproducible=True) as found:
+        assert sample() == ["sampling without a seed"]
+    assert torch.manual_seed is original
 
 
 def test_unusual_but_valid_calls_are_reported_not_raised(llama):

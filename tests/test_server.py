@@ -1,23 +1,29 @@
 """A real `transformers serve` on 127.0.0.1 (a tiny model, CPU): it comes up, answers the openai client in full and
 streamed, rejects what it should, and each failure (a port in use, a model that does not load, a killed server) is one
 line that names the cause; a stopped server frees its port, so a rerun works. Said in Arabic (language="ar"), each
-line is Arabic inside a right-to-left isolate; in English, it is what notebook 12 stores."""
+line is Arabic inside a right-to-left isolate; in English, it is what notebook 12 stores. A clean stop deletes a
+server's log, a failed start keeps it until exit; a server, or any child spawn() starts, ends with its parent however
+that dies (stand-ins for `transformers serve` keep the fast tests fast)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import openai
 import pytest
 
+import helpers.server as serving
 from helpers.language import END_ISOLATE, ISOLATE_RTL
-from helpers.server import HOST, Server, ServerError, port_in_use, start_server
+from helpers.server import HOST, Server, ServerError, log_folder, port_in_use, start_server
 
 slow = pytest.mark.slow  # a real server
 QUESTION = [{"role": "user", "content": "Hello! How are you today?"}]
@@ -80,8 +86,9 @@ def test_a_killed_server_says_so_and_a_restart_on_its_port_works(tiny_llama):
     assert first.status().startswith(f"the server on port {port} is not running (killed by signal 9;")
     assert not port_in_use(port)
     with start_server(tiny_llama, port=port) as again:
-        assert again.healthy()
+        assert again.healthy() and again.log.is_file()
     assert not port_in_use(port) and again.process.returncode is not None  # stopped: the port is free again
+    assert not again.log.exists()  # and its log is deleted
 
 
 NOTEBOOK_12 = Path(__file__).resolve().parents[1] / "notebooks" / "12_from_generate_to_a_server.ipynb"
@@ -145,3 +152,140 @@ def test_a_dead_servers_status_is_said_in_the_notebooks_language(tmp_path):
     assert Server(exited, 47043, log).status().startswith("the server on port 47043 is not running (exited with code 3;")
     arabic = Server(exited, 47043, log, language="ar").status()
     assert arabic_line(arabic) and "exited" not in arabic and " 3" in arabic
+
+
+# ---------------------------------------------------------------- logs, and a parent that dies
+
+ROOT = Path(__file__).resolve().parents[1]
+# Stand-ins for `transformers serve`, run as serving.CLI is: one that answers GET /health, one that fails, one silent.
+ANSWERS = """import http.server, sys
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+print("a stand-in for transformers serve", flush=True)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])), Health).serve_forever()
+"""
+FAILS = 'print("OSError: no/such-model-here is not a folder", flush=True); raise SystemExit(1)'
+SILENT = 'import time; print("loading the model", flush=True); time.sleep(60)'
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended but not yet reaped by its new parent, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return sys.platform != "linux"  # no /proc (macOS): kill's answer stands
+
+
+def ends_within(seconds: float, pid: int) -> bool:
+    """Whether a process is gone within some seconds."""
+    deadline = time.monotonic() + seconds
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not alive(pid)
+
+
+def test_a_clean_stop_deletes_the_log_and_a_failed_start_keeps_it(monkeypatch):
+    """Stopped with stop() or at the end of a `with` block, a server leaves no log; a failed start's log is there for
+    the caller to read after the ServerError (notebook 12 does), whether the server exited or was stopped for silence."""
+    monkeypatch.setattr(serving, "CLI", ANSWERS)
+    with start_server("no-model-needed") as running:
+        assert running.healthy() and running.log.parent == log_folder() and "stand-in" in running.log.read_text()
+    assert not running.log.exists() and not port_in_use(running.port)
+    stopped = start_server("no-model-needed")
+    stopped.stop()
+    assert not stopped.log.exists() and stopped.status().endswith("its log ends: ''): start it again.")
+    monkeypatch.setattr(serving, "CLI", FAILS)
+    with pytest.raises(ServerError, match="exited with code 1") as failed:
+        start_server("no-model-needed")
+    assert "is not a folder" in failed.value.log.read_text()
+    monkeypatch.setattr(serving, "CLI", SILENT)
+    with pytest.raises(ServerError, match="did not answer GET /health within 1 s") as silent:
+        start_server("no-model-needed", timeout=1)
+    assert "loading the model" in silent.value.log.read_text()
+
+
+EXITS = f"""import helpers.server as serving
+serving.CLI = {FAILS!r}
+try:
+    serving.start_server("no-model-needed")
+except serving.ServerError as error:
+    print(error.log)
+serving.CLI = {ANSWERS!r}
+running = serving.start_server("no-model-needed")  # left running: stopped at exit
+print(running.log, running.port, running.process.pid, sep="\\n")
+"""
+
+
+def test_at_exit_no_log_is_left():
+    """A process that exits leaves neither its failed start's log nor its running server's, nor their folder."""
+    done = subprocess.run([sys.executable, "-c", EXITS], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    failed, running, port, pid = done.stdout.split()
+    assert Path(failed).parent == Path(running).parent and Path(failed).name.endswith(".log")
+    assert not Path(failed).exists() and not Path(running).exists() and not Path(running).parent.exists()
+    assert ends_within(5, int(pid)) and not port_in_use(int(port))
+
+
+STARTS = """import sys, threading, time
+from helpers.server import spawn
+children = []
+start = lambda: children.append(spawn("import time; time.sleep(120)"))
+if sys.argv[1] == "thread":
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()  # the thread that started the child has ended
+else:
+    start()
+print(children[0].pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("where", ["main", "thread"], ids=["from the main thread", "from a thread that ended"])
+def test_a_child_ends_when_its_parent_is_killed(where):
+    """SIGKILL runs no exit handler: the child ends anyway (Linux: the kernel's parent-death signal from the main
+    thread, else the watchdog); one started from a thread outlives that thread, as long as its parent lives."""
+    parent = subprocess.Popen([sys.executable, "-c", STARTS, where], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    try:
+        time.sleep(1.0)
+        assert alive(child)
+        parent.kill()
+        parent.wait()
+        assert ends_within(5, child)
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+
+
+@slow
+def test_a_server_ends_when_the_process_that_started_it_is_killed(tiny_llama, tmp_path):
+    """A kernel killed outright (SIGKILL) leaves no `transformers serve` behind: its port is free within seconds. (Its
+    temp folder is the test's, where the log folder it leaves behind is the test's to clean up.)"""
+    code = ("import time\nfrom helpers.server import start_server\nserver = start_server(__import__('sys').argv[1])\n"
+            "print(server.port, server.process.pid, server.log.parent, flush=True)\ntime.sleep(300)")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tiny_llama)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "TMPDIR": str(tmp_path)})
+    port, pid, logs = parent.stdout.readline().split()
+    try:
+        assert Path(logs).parent == tmp_path and port_in_use(int(port)) and alive(int(pid))
+        parent.kill()
+        parent.wait()
+        assert ends_within(15, int(pid)) and not port_in_use(int(port))
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
