@@ -34,7 +34,7 @@ from transformers import GenerationConfig
 from transformers.generation.utils import GENERATION_MODES_MAPPING
 from transformers.utils import logging as transformers_logging
 
-from helpers.generation import one_line, special_token_strings
+from helpers.generation import generate_replaced, one_line, special_token_strings
 from helpers.language import Message, check_language, displayed, message, say
 
 SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff")
@@ -573,12 +573,5 @@ def watch(model, tokenizer, reproducible: bool = False, language: str = "en") ->
             if sampling:
                 last_sample[0] = _seed_state(_sampling_generator(model))
 
-    shadowed = vars(model).get("generate")  # an outer watch's wrapper, if any
-    model.generate = generate
-    try:
+    with generate_replaced(model, generate):
         yield found
-    finally:
-        if shadowed is None:
-            del model.generate  # the class's generate shows through again
-        else:
-            model.generate = shadowed

@@ -3,8 +3,9 @@ tokens, the prompts they test with, and one-line messages."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -86,3 +87,18 @@ def one_line(message: object, limit: int | None = None) -> str:
     """A message (or an exception's) on one line, cut to `limit` characters if given, for a one-line report."""
     text = " ".join(str(message).split()) or "(no message)"
     return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@contextlib.contextmanager
+def generate_replaced(model, replacement: Callable[..., Any]) -> Iterator[None]:
+    """model.generate is `replacement` inside the block, on this model only; then whatever it was before (an outer
+    block's replacement, or the class's generate)."""
+    shadowed = vars(model).get("generate")
+    model.generate = replacement
+    try:
+        yield
+    finally:
+        if shadowed is None:
+            del model.generate  # the class's generate shows through again
+        else:
+            model.generate = shadowed

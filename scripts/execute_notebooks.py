@@ -7,7 +7,7 @@ cell does not rewrite every measured figure (nor the prose written about them); 
 figures instead.
 
 `--slow 5` also lists every cell that ran longer than 5 s and says whether a learner is told: by a progress bar in its
-output, or by a duration ("about 20 s", "a minute") in the cell or the markdown just above it.
+output, or by a duration ("about 20 s", "a minute") in the comments that open the cell or the markdown just above it.
 """
 
 from __future__ import annotations
@@ -85,8 +85,7 @@ def keep_measured(notebook: nbformat.NotebookNode, stored: dict[str, nbformat.No
 def execute(path: Path, into: Path | None = None, allow_errors: bool = False, slow: float | None = None,
             refresh: bool = False) -> float:
     """Run one notebook top to bottom in its own folder, store it with outputs (committed measured ones kept unless
-    refresh),
-    print its slow cells if asked, and return the seconds taken."""
+    refresh), print its slow cells if asked, and return the seconds taken."""
     notebook = nbformat.read(path, as_version=4)
     before = None if refresh else committed(path)
     stored = measured(before) if before else {}

@@ -52,14 +52,14 @@ REFERENCES: dict[str, tuple[int, int, bool]] = {}
 PROMPT = "The capital of France is"
 
 
-def generates(model, tokenizer) -> bool:
-    """Whether greedy generation of a few tokens runs on the model (bitsandbytes cannot run a tiny test model's
-    4-bit layers)."""
+def generation_error(model, tokenizer) -> str | None:
+    """Why greedy generation of a few tokens fails on the model ("IndexError: …"), or None when it runs (bitsandbytes
+    cannot run a tiny test model's 4-bit layers)."""
     try:
         greedy(model, tokenizer, [PROMPT], max_new_tokens=4)
-    except Exception:  # noqa: BLE001 (any failure means it cannot)
-        return False
-    return True
+    except Exception as error:  # noqa: BLE001 (whatever generate raises is the symptom)
+        return f"{type(error).__name__}: {error}"
+    return None
 
 
 def reference(model_name: str, tokenizer) -> tuple[int, int, bool]:
@@ -73,7 +73,7 @@ def reference(model_name: str, tokenizer) -> tuple[int, int, bool]:
                 model_name, device_map="cpu", dtype=torch.bfloat16,
                 quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16))
         REFERENCES[model_name] = (full.get_memory_footprint(), smallest.get_memory_footprint(),
-                                  generates(smallest, tokenizer))
+                                  generation_error(smallest, tokenizer) is None)
     return REFERENCES[model_name]
 
 
@@ -87,12 +87,9 @@ def check_load_smallest(call: Runner, model, tokenizer) -> Message:
     loaded = call(model.name_or_path)
     if not hasattr(loaded, "get_memory_footprint"):
         raise Fail("{name} returned {kind}, not a model.", name=call.name, kind=kind_of(loaded))
-    if reference_generates:
-        try:
-            greedy(loaded, tokenizer, [PROMPT], max_new_tokens=4)
-        except Exception as error:  # noqa: BLE001 (whatever generate raises is the learner's symptom)
-            raise Fail("generate on the model your function returned raises {error}",
-                       error=f"{type(error).__name__}: {error}") from None
+    error = generation_error(loaded, tokenizer) if reference_generates else None
+    if error:
+        raise Fail("generate on the model your function returned raises {error}", error=error)
     used = loaded.get_memory_footprint()
     sizes = {"mib": f"{used / MIB:.1f}", "share": f"{used / full:.0%}", "full": f"{full / MIB:.1f}"}
     if used > smallest * TOLERANCE:

@@ -19,7 +19,7 @@ from helpers.exercises import (
     token_id,
     token_ids,
 )
-from helpers.generation import greedy
+from helpers.generation import generate_replaced, greedy
 from helpers.language import Message, message
 
 
@@ -98,11 +98,8 @@ def generate_calls(model) -> Iterator[list[dict[str, Any]]]:
         calls.append(kwargs)
         return original(*args, **kwargs)
 
-    model.generate = recorded
-    try:
+    with generate_replaced(model, recorded):
         yield calls
-    finally:
-        del model.generate
 
 
 def check_cached_greedy_tokens(call: Runner, model, tokenizer) -> Message:
