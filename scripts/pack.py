@@ -60,8 +60,25 @@ def download_wheels(into: Path, torch: str, constraints: str, target: list[str],
         requirements.append(f"torch=={wheel.name.split('-')[1]}")
     pinned = ["-c", constraints] if constraints else []
     pip([*binary, "--find-links", str(into), *pinned, *requirements], "download the wheels", log)
-    pip(["wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(into), str(ROOT)],
-        "build the workbook's wheel", log)
+    build_workbook_wheel(into, log)
+
+
+# What the workbook's wheel is built from (pyproject.toml's packages and package data, data/models/ left out).
+WHEEL_SOURCES = ["pyproject.toml", "requirements.txt", "LICENSE", "helpers", "data"]
+
+
+def build_workbook_wheel(into: Path, log: Path) -> None:
+    """Build the workbook's wheel from a copy of its sources: setuptools builds in its source folder (build/,
+    *.egg-info), which must stay untouched while other builds or tests run beside this one."""
+    with tempfile.TemporaryDirectory(prefix="workbook-wheel-") as folder:
+        source = Path(folder)
+        for name in WHEEL_SOURCES:
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("models", "__pycache__"))
+            else:
+                shutil.copy2(ROOT / name, source / name)
+        pip(["wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(into.resolve()), str(source)],
+            "build the workbook's wheel", log)
 
 
 def copy_model(into: Path) -> Path:

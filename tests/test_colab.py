@@ -3,7 +3,7 @@
 The Colab path runs offline here: a notebook copied alone into an empty folder, a fresh virtual environment
 that sees the test environment's packages but not the workbook (as Colab has torch and friends but not the
 helpers), the Colab branch forced by WORKBOOK_FORCE_COLAB, and the workbook installed from a wheel built
-from this checkout instead of GitHub.
+from this checkout (as `make pack` builds it) instead of GitHub.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import colab  # noqa: E402  (scripts/colab.py)
+import pack  # noqa: E402  (scripts/pack.py)
 from conftest import preinstalled_environment, run  # noqa: E402
 
 WORKBOOK = "llm-generation-workbook-helpers"
@@ -44,7 +45,7 @@ def test_links_and_install_cells_agree_with_the_repository_address():
 @pytest.mark.skipif(os.environ.get("WORKBOOK_MODEL") is not None, reason="the Colab path prepares the default model")
 def test_notebook_opened_alone_runs_through_the_colab_path(tmp_path):
     wheels = tmp_path / "wheels"
-    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)])
+    pack.build_workbook_wheel(wheels, tmp_path / "pip.log")
     python = preinstalled_environment(tmp_path)
     run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", "colab-like"])
     alone = tmp_path / "alone"

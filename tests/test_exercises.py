@@ -5,7 +5,6 @@ is reported in one line instead of crashing."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.util
 import inspect
 import os
@@ -29,6 +28,7 @@ from helpers.language import Message, catalog
 from helpers.server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
+INDEPENDENT_TESTS = True  # they share only the session's models: pytest-xdist spreads them over its workers (conftest.py)
 EXERCISES = [(lesson, number) for lesson in lessons() for number in range(len(exercises_for(lesson)))]
 
 
@@ -53,8 +53,8 @@ def stored_text(cell: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.parametrize("lesson, number", EXERCISES, ids=lambda v: str(v))
-def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number, default_model):
-    """The unchanged start is 'not attempted'; its verdict states a symptom without the fix; the solution is correct."""
+def test_check_rejects_the_starting_code(lesson, number, default_model):
+    """The unchanged start is 'not attempted'; its verdict states a symptom without the fix, in English and Arabic."""
     exercise = bound(lesson, number, default_model)
     start = defined(exercise.starting_code, exercise.function)
     assert exercise.check(start).text.startswith("Not attempted yet: ") and exercise.check(start).passed is False
@@ -63,10 +63,21 @@ def test_check_rejects_the_starting_code_and_accepts_the_solution(lesson, number
     assert verdict.passed is False and verdict.text.startswith("Not yet: ") and "\n" not in verdict.text, verdict.text
     assert "broke the check" not in verdict.text, "the starting code should fail the lesson's way, not the checker's"
     assert exercise.fix not in verdict.text, f"the check names the fix: {verdict.text}"
-    torch.manual_seed(0)
-    in_arabic = dataclasses.replace(exercise, language="ar").verdict(start)  # the same symptom, said in Arabic
-    assert in_arabic.passed is False and in_arabic.text.startswith(catalog("ar")["Not yet: {symptom}"].split("{")[0])
-    assert exercise.fix not in in_arabic.text and "\n" not in in_arabic.text, in_arabic.text
+    in_arabic = verdict.message.say("ar")  # the same symptom, as the Arabic edition's check says it
+    assert in_arabic.startswith(catalog("ar")["Not yet: {symptom}"].split("{")[0]) and in_arabic != verdict.text
+    assert exercise.fix not in in_arabic and "\n" not in in_arabic, in_arabic
+
+
+def solution_notebook(lesson: str) -> str:
+    """The solution notebook of a lesson, relative to the repository."""
+    return f"notebooks/solutions/{next((ROOT / 'notebooks').glob(f'{lesson}_*.ipynb')).stem}_solutions.ipynb"
+
+
+@pytest.mark.parametrize("lesson, number", [pytest.param(*exercise, marks=pytest.mark.covered_by_notebook(
+    solution_notebook(exercise[0]))) for exercise in EXERCISES], ids=lambda v: str(v))
+def test_check_accepts_the_solution(lesson, number, default_model):
+    """The solution is correct (as its solution notebook stores, test_notebooks_store_each_checks_verdict)."""
+    exercise = bound(lesson, number, default_model)
     solved = exercise.check(defined(exercise.solution_code, exercise.function))
     assert solved.passed is True and solved.text.startswith("Correct: ") and "\n" not in solved.text, solved.text
     assert exercise.fix in exercise.solution_code and exercise.fix not in exercise.starting_code
@@ -212,7 +223,15 @@ def test_malformed_answers_are_reported_in_one_line(default_model):
     assert "pass the function itself, check(next_token_id)" in reports["not a function"].text
 
 
-@pytest.mark.parametrize("lesson, number", EXERCISES, ids=lambda v: str(v))
+def on_tiny_models(cases: list) -> list:
+    """Test cases of lessons on a tiny model, marked slow where the lesson's checks start a server (make check skips
+    them: a server takes seconds to start, the rest of such a test a fraction of one)."""
+    def serves(lesson: str) -> bool:
+        return "start_server" in vars(importlib.import_module(f"helpers.exercises.lesson_{lesson}"))
+    return [pytest.param(*case, marks=[pytest.mark.slow] if serves(case[0]) else []) for case in cases]
+
+
+@pytest.mark.parametrize("lesson, number", on_tiny_models(EXERCISES), ids=lambda v: str(v))
 def test_solutions_pass_on_any_causal_lm(lesson, number, tiny_llama):
     """The checks compare with the model's own behaviour, never the default model's strings: a tiny random model passes."""
     model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama), AutoTokenizer.from_pretrained(tiny_llama)
@@ -259,6 +278,7 @@ def test_time_limit_survives_an_answer_that_catches_every_exception(default_mode
     assert report.passed is False and "did not finish within this check's limit (1 s" in report.text
 
 
+@pytest.mark.slow  # every exercise's solution, twice, and a server
 def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_twice(tiny_llama):
     """Each solution called twice on the same model and tokenizer: one without a pad token, as many are, or one with
     (for the solutions whose task assumes it), and both must stay as they were."""
@@ -315,7 +335,7 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                     break
 
 
-@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("lesson", on_tiny_models([(lesson,) for lesson in lessons()]), ids=str)
 def test_every_prediction_runs_its_experiment_on_any_causal_lm(lesson, tiny_llama):
     """Each predict-then-run question's experiment runs on a tiny random model and explains itself, whatever it finds."""
     model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_llama), AutoTokenizer.from_pretrained(tiny_llama)

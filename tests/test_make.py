@@ -1,10 +1,12 @@
-"""The Makefile's promises that are not tests of the notebooks: set-up failures in one line, JupyterLab as root."""
+"""The Makefile's promises that are not tests of the notebooks: set-up failures in one line, JupyterLab as root, the
+loops' figures as the documents state them."""
 
 from __future__ import annotations
 
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,19 @@ def test_git_shows_a_notebook_change_cell_by_cell_once_set_up(tmp_path):
     notebook.write_text(notebook.read_text().replace("`MODEL_NAME` picks the model", "`MODEL_NAME` chooses the model"))
     shown = re.sub(r"\x1b\[[0-9;]*m", "", git("diff"))  # nbdime colours its output itself
     assert "## modified /cells/3/source:" in shown and "+`MODEL_NAME` chooses the model" in shown, shown
+
+
+@pytest.mark.slow  # collects the whole suite in a subprocess
+def test_the_documents_state_the_test_count_make_check_runs():
+    """README.md and CONTRIBUTING.md give make check's test count where scripts/time_loops.py writes it, and it is the
+    number make check collects (its markers are the Makefile's)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import time_loops
+
+    assert time_loops.CHECK_MARKERS in (ROOT / "Makefile").read_text(), "make check selects other markers than time_loops"
+    stated = [match.group("figure") for path in time_loops.DOCUMENTS
+              for match in time_loops.SPAN.finditer(path.read_text()) if match.group("name") == "check-tests"]
+    collected = str(time_loops.check_test_count())
+    assert len(stated) >= 2 and set(stated) == {collected}, (
+        f"the documents say make check runs {sorted(set(stated))} tests; it collects {collected}: run "
+        "`.venv/bin/python scripts/time_loops.py` to write the count")

@@ -53,7 +53,8 @@ class Fail(Exception):
     """A check's verdict on a wrong answer: a template and its values, the one line the learner reads."""
 
     def __init__(self, template: str, /, **values: Any) -> None:
-        self.message = message(template, **values)
+        self.message = message(template, **{name: one_line(value) if isinstance(value, str) else value
+                                            for name, value in values.items()})  # the verdict is one line
         super().__init__(self.message.say())
 
 
@@ -68,6 +69,7 @@ class Feedback:
     text: str
     passed: bool | None = None
     language: str = "en"  # the direction it is shown in: right-to-left for Arabic
+    message: Message | None = dataclasses.field(default=None, repr=False, compare=False)  # what `text` says, in any language
 
     def __repr__(self) -> str:
         return displayed(self.language, self.text)
@@ -298,7 +300,8 @@ class SaysFeedback:
 
     def feedback(self, passed: bool | None, template: str | Message, /, **values: Any) -> Feedback:
         """A message in the learner's language, as the notebook shows it."""
-        return Feedback(say(self.language, template, **values), passed, self.language)
+        said = template if isinstance(template, Message) else message(template, **values)
+        return Feedback(said.say(self.language), passed, self.language, said)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -344,7 +347,7 @@ class Exercise(SaysFeedback):
             with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
                 why = self.checker(Runner(answer, name, time_limit), self.model, self.tokenizer)
         except Fail as failure:
-            return self.feedback(False, "Not yet: {symptom}", symptom=one_line(failure.message.say(self.language)))
+            return self.feedback(False, "Not yet: {symptom}", symptom=failure.message)
         except Exception as error:  # noqa: BLE001 (an answer odd enough to break the check is still only reported)
             return self.feedback(False, "Not yet: your answer broke the check ({error}: {text})",
                                  error=type(error).__name__, text=sentence(one_line(error, 120)))
