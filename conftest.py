@@ -9,12 +9,12 @@ differ from run to run, so a stored output computed that way passes on one machi
 an output then fails here, on every machine, instead of on some. Float32 results are untouched and stay compared.
 `--nbval-lax` (the GPU run, which compares only device-independent cells) is left alone.
 
-`make test` runs on one pytest-xdist worker per core (`--dist loadgroup`): a notebook's cells share its kernel, and a
-test module's tests share its fixtures (a server, a built pack, a module-scoped run), so each goes to one worker, whole;
-a module that sets `INDEPENDENT_TESTS = True` (tests sharing only the session's models) is spread test by test. The
-work that starts kernels goes out first and the spread tests last, so that the workers finish together. A test marked
-`covered_by_notebook(path)` checks what that notebook's compared outputs already prove: it is deselected when nbval
-validates the notebook in the same run, and runs otherwise.
+`make test` runs on one pytest-xdist worker per core (`--dist loadfile`): a notebook's cells share its kernel, and a
+test module's tests share its fixtures (a server, a built pack, a module-scoped run), so each file goes to one worker,
+whole. The files with slow tests (kernels, servers, the default model) go out first, then the notebooks, then the
+quick files, so that the workers finish together. A test marked `covered_by_notebook(path)` checks what that
+notebook's compared outputs already prove: it is deselected when nbval validates the notebook in the same run, and
+runs otherwise.
 """
 
 from __future__ import annotations
@@ -38,25 +38,20 @@ def is_cell(item: pytest.Item) -> bool:
     return type(item.parent).__name__ == "IPyNbFile"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(trylast=True)  # after tests/conftest.py has marked the tests that load the default model
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the tests whose notebook nbval validates in this run; group and order the rest for pytest-xdist."""
+    """Deselect the tests whose notebook nbval validates in this run; order the files longest first for pytest-xdist."""
     validated = {Path(item.path) for item in items if is_cell(item)}
     covered = [item for item in items
                if any(Path(config.rootpath, mark.args[0]) in validated for mark in item.iter_markers("covered_by_notebook"))]
     if covered:
         config.hook.pytest_deselected(items=covered)
         items[:] = [item for item in items if item not in covered]
-    ranks: dict[str, int] = {}
+    ranks: dict[Path, int] = {}
     for item in items:
-        spread = not is_cell(item) and getattr(item.module, "INDEPENDENT_TESTS", False)
-        group = None if spread else str(Path(item.path).relative_to(config.rootpath))
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-        starts_kernels = is_cell(item) or any(item.iter_markers("notebook")) or any(item.iter_markers("browser"))
-        rank = 3 if spread else 0 if starts_kernels and not is_cell(item) else 1 if is_cell(item) else 2
-        ranks[group or item.nodeid] = min(rank, ranks.get(group or item.nodeid, rank))
-    items.sort(key=lambda item: ranks[next((m.args[0] for m in item.iter_markers("xdist_group")), item.nodeid)])
+        long = not is_cell(item) and any(any(item.iter_markers(name)) for name in ("slow", "notebook", "browser"))
+        ranks[item.path] = min(0 if long else 1 if is_cell(item) else 2, ranks.get(item.path, 2))
+    items.sort(key=lambda item: ranks[item.path])  # stable: each file's items stay together, in their order
 
 
 @pytest.hookimpl(hookwrapper=True)

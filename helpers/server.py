@@ -10,13 +10,13 @@ shown right-to-left); a ServerError keeps its log's path in `error.log`, whateve
 Logs: each server writes its log to a file in one folder per Python process (serve-logs-*, in the temp folder). A clean
 stop (`stop()`, the end of a `with` block, the stop at exit) deletes that server's log; a start that fails keeps its log,
 named by the ServerError, for the caller to read after the failure; the folder goes, with what is left in it, at exit.
+A process killed outright runs no exit handler: the next process to start a server removes the folder it left.
 
 A server ends with the Python process that started it, however that ends. At exit, `stop()` runs for each server; when
 no exit handler runs (SIGKILL, an out-of-memory kill, a kernel killed by Jupyter), then on Linux, for a server started
 from the main thread, the kernel sends it SIGTERM as its parent dies (prctl PR_SET_PDEATHSIG). Elsewhere (macOS), or
 from another thread (PR_SET_PDEATHSIG fires when the *thread* that started the child ends), a watchdog thread in the
-server checks twice a second whether its parent is still there, and sends the server SIGTERM when it is not. A process
-killed outright leaves its log folder behind, for the system's temp cleaning.
+server checks twice a second whether its parent is still there, and sends the server SIGTERM when it is not.
 """
 
 from __future__ import annotations
@@ -94,12 +94,33 @@ def last_line(path: Path) -> str:
 
 
 def log_folder() -> Path:
-    """This process's folder of server logs, made at the first call and removed, with what is left in it, at exit."""
+    """This process's folder of server logs (serve-logs-PID-*), made at the first call and removed, with what is left
+    in it, at exit; the folders left by processes that no longer run are removed first."""
     with _LOGS_LOCK:
         if not _LOGS:
-            _LOGS.append(Path(tempfile.mkdtemp(prefix="serve-logs-")))
+            remove_orphaned_log_folders()
+            _LOGS.append(Path(tempfile.mkdtemp(prefix=f"serve-logs-{os.getpid()}-")))
             atexit.register(shutil.rmtree, _LOGS[0], ignore_errors=True)  # after the servers' stops: atexit runs LIFO
         return _LOGS[0]
+
+
+def remove_orphaned_log_folders() -> None:
+    """Remove the log folders of processes killed outright (a kernel killed by Jupyter runs no exit handler)."""
+    for folder in Path(tempfile.gettempdir()).glob("serve-logs-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def running(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _die_with_parent(parent: int) -> Callable[[], None]:

@@ -3,6 +3,7 @@
     python scripts/time_loops.py            # count make check's tests (seconds): run after adding or marking a test
     python scripts/time_loops.py --time     # and time make check, 3 runs (about 2 min; on an idle machine)
     python scripts/time_loops.py --full     # and time make test once (the suite CI runs), with each lesson's share
+    python scripts/time_loops.py --ci-log F # take make test's time from a log of .ci/run (its "ci: ..." lines)
 
 Each figure sits between `<!-- loops:NAME -->` and `<!-- /loops -->` in the two files; this script is what writes
 it, and tests/test_make.py fails when the test count stated there is not the one make check collects.
@@ -46,12 +47,14 @@ def timed_make(target: str, *variables: str) -> tuple[float, str]:
 
 
 def lesson_shares(durations: str) -> dict[str, float]:
-    """Seconds of pytest's work (setup, call and teardown, every worker's together) per lesson: its notebook, its
-    solutions, and every test whose name carries its number; the rest under "other"."""
+    """Seconds of pytest's work (every worker's together) per lesson: its notebook and its solutions (kernel start
+    included), and the call of every test whose name carries its number; the rest, shared fixtures included, under
+    "other"."""
     shares: dict[str, float] = defaultdict(float)
-    for seconds, test in re.findall(r"^([\d.]+)s (?:setup|call|teardown) +(\S+)", durations, re.MULTILINE):
-        lesson = re.search(r"notebooks/(?:solutions/)?(\d\d)_|\[(\d\d)[-\]/_]", test)
-        shares[next(filter(None, lesson.groups())) if lesson else "other"] += float(seconds)
+    for seconds, phase, test in re.findall(r"^([\d.]+)s (setup|call|teardown) +(\S+)", durations, re.MULTILINE):
+        lesson = re.search(r"notebooks/(?:solutions/)?(\d\d)_", test) or (
+            re.search(r"\[(\d\d)[-\]/_]", test) if phase == "call" else None)
+        shares[lesson.group(1) if lesson else "other"] += float(seconds)
     return dict(sorted(shares.items()))
 
 
@@ -81,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--time", action="store_true", help="also time make check, 3 runs")
     parser.add_argument("--full", action="store_true", help="also time make test once, with each lesson's share")
+    parser.add_argument("--ci-log", type=Path, help="take make test's time from this log of .ci/run")
     args = parser.parse_args()
     figures = {"check-tests": str(check_test_count())}
     print(f"make check runs {figures['check-tests']} tests")
@@ -94,6 +98,13 @@ def main() -> None:
         print(f"make test: {seconds:.0f} s; each lesson's share of the work (seconds, all workers together):")
         for lesson, share in lesson_shares(output).items():
             print(f"  {lesson}: {share:.0f}")
+    if args.ci_log:
+        steps = dict(re.findall(r"^ci: (.+?) after (\d+) s$", args.ci_log.read_text(), re.MULTILINE))
+        if not {"book built", "tests done"} <= steps.keys():
+            sys.exit(f"error: {args.ci_log} is not the log of a finished .ci/run (no 'ci: tests done after N s' line)")
+        seconds = int(steps["tests done"]) - int(steps["book built"])
+        figures["test-time"] = f"about {minutes(seconds)}"
+        print(f"make test in CI: {seconds} s; .ci/run in all: {steps['tests done']} s")
     write(figures)
     print("written into README.md and CONTRIBUTING.md")
 

@@ -28,7 +28,6 @@ from helpers.language import Message, catalog
 from helpers.server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
-INDEPENDENT_TESTS = True  # they share only the session's models: pytest-xdist spreads them over its workers (conftest.py)
 EXERCISES = [(lesson, number) for lesson in lessons() for number in range(len(exercises_for(lesson)))]
 
 

@@ -234,6 +234,22 @@ def test_at_exit_no_log_is_left():
     assert ends_within(5, int(pid)) and not port_in_use(int(port))
 
 
+def test_the_next_process_removes_the_log_folder_of_one_killed_outright(tmp_path):
+    """A kernel killed outright leaves its log folder (no exit handler ran): the next process to make its own removes
+    it, and leaves a running process's alone."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    orphaned, living = tmp_path / f"serve-logs-{ended.pid}-abc", tmp_path / f"serve-logs-{os.getpid()}-abc"
+    for folder in (orphaned, living):
+        folder.mkdir()
+        (folder / "serve-1234-abc.log").write_text("a log\n")
+    made = subprocess.run([sys.executable, "-c", "from helpers.server import log_folder; print(log_folder())"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert made.returncode == 0, made.stderr
+    assert Path(made.stdout.strip()).parent == tmp_path and not Path(made.stdout.strip()).exists()  # its own: gone at exit
+    assert not orphaned.exists() and (living / "serve-1234-abc.log").exists()
+
+
 STARTS = """import sys, threading, time
 from helpers.server import spawn
 children = []

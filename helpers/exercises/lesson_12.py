@@ -1,5 +1,6 @@
 """Lesson 12's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/12/).
-Each check starts its own `transformers serve` on 127.0.0.1 with the loaded model's folder, and stops it."""
+The checks share one `transformers serve` on 127.0.0.1 per model folder, started by the first check that needs it (a few
+seconds) and stopped when the Python process ends."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from transformers import ContinuousBatchingConfig, GenerationConfig
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, text
 from helpers.language import Message, message
-from helpers.server import start_server
+from helpers.server import Server, start_server
 
 QUESTIONS = ["What is the capital of France?", "Name three colours."]
 BATCH_QUESTIONS = ["What is the capital of France?", "Name three colours.", "Why is the sky blue?",
                    "Write a haiku about the sea.", "What is 2 + 2?", "Tell me a joke.",
                    "Give me a tip for learning a language.", "What is a cat?"]
+
+_SERVERS: dict[str, Server] = {}  # by model folder: the checks' servers, kept for the next check
 
 
 @contextlib.contextmanager
@@ -34,7 +37,12 @@ def served(model) -> Iterator[tuple[openai.OpenAI, str, list[dict]]]:
         if request.url.path.endswith("/chat/completions"):
             requests.append(json.loads(request.content or b"{}"))
 
-    with start_server(model.name_or_path) as server, httpx.Client(event_hooks={"request": [record]}) as http:
+    server = _SERVERS.get(model.name_or_path)
+    if server is None or not server.healthy():  # none yet, or one that died or hangs: replaced
+        if server is not None:
+            server.stop()
+        server = _SERVERS[model.name_or_path] = start_server(model.name_or_path)  # stopped at exit
+    with httpx.Client(event_hooks={"request": [record]}) as http:
         client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=60, http_client=http)
         yield client, client.models.list().data[0].id, requests
 
