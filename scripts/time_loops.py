@@ -103,7 +103,7 @@ def main() -> None:
         if not {"book built", "tests done"} <= steps.keys():
             sys.exit(f"error: {args.ci_log} is not the log of a finished .ci/run (no 'ci: tests done after N s' line)")
         seconds = int(steps["tests done"]) - int(steps["book built"])
-        figures["test-time"] = f"about {minutes(seconds)}"
+        figures["test-time"], figures["ci-time"] = f"about {minutes(seconds)}", f"{minutes(int(steps['tests done']))}"
         print(f"make test in CI: {seconds} s; .ci/run in all: {steps['tests done']} s")
     write(figures)
     print("written into README.md and CONTRIBUTING.md")
