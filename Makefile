@@ -50,7 +50,7 @@ lab: model  ## set up everything and open the workbook in JupyterLab (LAB_IP=0.0
 	@echo "JupyterLab is starting: open the http://127.0.0.1:PORT/lab?token=... address it prints below in your browser."
 	$(PY) -m jupyter lab notebooks/ --ServerApp.ip=$(LAB_IP) $(LAB_FLAGS)
 
-check: setup  ## the fast loop (about a minute, on every core): lint, then every test that needs no network, browser, default model or kernel
+check: setup  ## the fast loop (under a minute, on every core): lint, then every test that needs no network, browser, default model or kernel
 	$(PY) -m ruff check .
 	$(PARALLEL) -q -m "not (slow or network or browser or notebook)" tests
 

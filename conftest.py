@@ -11,10 +11,10 @@ an output then fails here, on every machine, instead of on some. Float32 results
 
 `make test` runs on one pytest-xdist worker per core (`--dist loadfile`): a notebook's cells share its kernel, and a
 test module's tests share its fixtures (a server, a built pack, a module-scoped run), so each file goes to one worker,
-whole. The files with slow tests (kernels, servers, the default model) go out first, then the notebooks, then the
-quick files, so that the workers finish together. A test marked `covered_by_notebook(path)` checks what that
-notebook's compared outputs already prove: it is deselected when nbval validates the notebook in the same run, and
-runs otherwise.
+whole. The files that start kernels go out first, then the browser's and the other slow ones (servers, the default
+model), then the notebooks, and the quick files last, so that the workers finish together. A test marked
+`covered_by_notebook(path)` checks what that notebook's compared outputs already prove: it is deselected when strict
+nbval (`--nbval`, every output compared) validates the notebook in the same run, and runs otherwise.
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ def is_cell(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(trylast=True)  # after tests/conftest.py has marked the tests that load the default model
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the tests whose notebook nbval validates in this run; order the files longest first for pytest-xdist."""
-    validated = {Path(item.path) for item in items if is_cell(item)}
+    """Deselect the tests whose notebook strict nbval validates in this run; order the files for pytest-xdist: those
+    that start kernels, then the browser's, the other slow ones, the notebooks, and the quick ones last."""
+    strict = config.getoption("nbval", False) and not config.getoption("nbval_lax", False)  # every output compared
+    validated = {Path(item.path) for item in items if is_cell(item) and strict}
     covered = [item for item in items
                if any(Path(config.rootpath, mark.args[0]) in validated for mark in item.iter_markers("covered_by_notebook"))]
     if covered:
@@ -49,8 +51,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in covered]
     ranks: dict[Path, int] = {}
     for item in items:
-        long = not is_cell(item) and any(any(item.iter_markers(name)) for name in ("slow", "notebook", "browser"))
-        ranks[item.path] = min(0 if long else 1 if is_cell(item) else 2, ranks.get(item.path, 2))
+        marked = {mark.name for mark in item.iter_markers()} & {"slow", "notebook", "browser"}
+        rank = 3 if is_cell(item) else 4 if not marked else 0 if "notebook" in marked else 1 if "browser" in marked else 2
+        ranks[item.path] = min(rank, ranks.get(item.path, rank))
     items.sort(key=lambda item: ranks[item.path])  # stable: each file's items stay together, in their order
 
 

@@ -101,6 +101,7 @@ def log_folder() -> Path:
             remove_orphaned_log_folders()
             _LOGS.append(Path(tempfile.mkdtemp(prefix=f"serve-logs-{os.getpid()}-")))
             atexit.register(shutil.rmtree, _LOGS[0], ignore_errors=True)  # after the servers' stops: atexit runs LIFO
+        _LOGS[0].mkdir(mode=0o700, exist_ok=True)  # back, should a process in another PID namespace have removed it
         return _LOGS[0]
 
 
@@ -115,11 +116,11 @@ def remove_orphaned_log_folders() -> None:
 def running(pid: int) -> bool:
     """Whether a process with this id runs (one of another user counts)."""
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # PermissionError: it runs, as another user
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 

@@ -33,7 +33,12 @@ class PackError(RuntimeError):
     """A pack that cannot be built here; the message says how to fix it."""
 
 
-def pip(arguments: list[str], what: str, log: Path) -> None:
+DOWNLOAD_FIX = ("check the connection to the package index; for another platform, every package needs a wheel for it "
+                "(--platform, --python-version); CONSTRAINTS= (make) or --constraints '' takes the newest versions "
+                "instead of constraints.txt's.")
+
+
+def pip(arguments: list[str], what: str, log: Path, fix: str = DOWNLOAD_FIX) -> None:
     """Run pip, appending its output to the log; on failure raise with pip's first error line and the fix."""
     result = subprocess.run([sys.executable, "-m", "pip", *arguments], capture_output=True, text=True)
     with log.open("a") as file:
@@ -41,11 +46,7 @@ def pip(arguments: list[str], what: str, log: Path) -> None:
     if result.returncode != 0:
         reason = next((line for line in result.stderr.splitlines() if line.startswith("ERROR")), "pip failed")
         reason = reason.split(" (from versions:")[0]  # pip lists every release there
-        raise PackError(
-            f"could not {what}: {reason} (pip's log: {log}). Fix: check the connection to the package index; "
-            "for another platform, every package needs a wheel for it (--platform, --python-version); "
-            "CONSTRAINTS= (make) or --constraints '' takes the newest versions instead of constraints.txt's."
-        )
+        raise PackError(f"could not {what}: {reason} (pip's log: {log}). Fix: {fix}")
 
 
 def download_wheels(into: Path, torch: str, constraints: str, target: list[str], log: Path) -> None:
@@ -78,7 +79,8 @@ def build_workbook_wheel(into: Path, log: Path) -> None:
             else:
                 shutil.copy2(ROOT / name, source / name)
         pip(["wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(into.resolve()), str(source)],
-            "build the workbook's wheel", log)
+            "build the workbook's wheel", log, fix="see the log: the sources named in scripts/pack.py's WHEEL_SOURCES "
+            "must hold everything pyproject.toml packages.")
 
 
 def copy_model(into: Path) -> Path:

@@ -23,8 +23,8 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
 from helpers import exercises
-from helpers.exercises import Exercise, exercises_for, lessons, predictions_for
-from helpers.language import Message, catalog
+from helpers.exercises import Exercise, Fail, exercises_for, lessons, predictions_for
+from helpers.language import Message, catalog, message
 from helpers.server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,8 +68,9 @@ def test_check_rejects_the_starting_code(lesson, number, default_model):
 
 
 def solution_notebook(lesson: str) -> str:
-    """The solution notebook of a lesson, relative to the repository."""
-    return f"notebooks/solutions/{next((ROOT / 'notebooks').glob(f'{lesson}_*.ipynb')).stem}_solutions.ipynb"
+    """The solution notebook of a lesson, relative to the repository (one that may not exist yet for a new lesson)."""
+    notebook = next((ROOT / "notebooks").glob(f"{lesson}_*.ipynb"), None)
+    return f"notebooks/solutions/{notebook.stem if notebook else lesson}_solutions.ipynb"
 
 
 @pytest.mark.parametrize("lesson, number", [pytest.param(*exercise, marks=pytest.mark.covered_by_notebook(
@@ -79,8 +80,6 @@ def test_check_accepts_the_solution(lesson, number, default_model):
     exercise = bound(lesson, number, default_model)
     solved = exercise.check(defined(exercise.solution_code, exercise.function))
     assert solved.passed is True and solved.text.startswith("Correct: ") and "\n" not in solved.text, solved.text
-    assert exercise.fix in exercise.solution_code and exercise.fix not in exercise.starting_code
-    assert exercise.solution().text == exercise.solution_code
 
 
 def other_answers(kind: str) -> list[Path]:
@@ -226,6 +225,7 @@ def on_tiny_models(cases: list) -> list:
     """Test cases of lessons on a tiny model, marked slow where the lesson's checks start a server (make check skips
     them: a server takes seconds to start, the rest of such a test a fraction of one)."""
     def serves(lesson: str) -> bool:
+        """Whether the lesson's checks start a server."""
         return "start_server" in vars(importlib.import_module(f"helpers.exercises.lesson_{lesson}"))
     return [pytest.param(*case, marks=[pytest.mark.slow] if serves(case[0]) else []) for case in cases]
 
@@ -241,15 +241,29 @@ def test_solutions_pass_on_any_causal_lm(lesson, number, tiny_llama):
     assert solved.passed, solved.text
 
 
+def test_a_verdict_is_one_line_that_keeps_the_values_as_they_are():
+    """A symptom's line breaks become spaces, in both languages; an empty or space-laden value is shown as it is."""
+    def checker(call, model, tokenizer):
+        raise Fail("you printed {got!r} where {want!r} is complete; {detail}", got="", want="a  b",
+                   detail=message("it ended:\n{why}", why="two\n  lines"))
+
+    verdict = Exercise("answer", checker, ("a nudge", "the API"), "never said").verdict(lambda: None)
+    assert verdict.text == "Not yet: you printed '' where 'a  b' is complete; it ended: two lines", verdict.text
+    assert "\n" not in verdict.message.say("ar") and "'a  b'" in verdict.message.say("ar")
+
+
 def test_unknown_lesson_names_the_choices():
     with pytest.raises(ValueError, match=f"choose one of {', '.join(lessons())}"):
         exercises_for("99", None, None)
 
 
 def test_every_lesson_module_has_the_code_files_of_its_exercises():
+    """Each exercise's starting code and solution differ, the solution holds the fix, and `solution()` shows it."""
     for lesson in lessons():
         for exercise in exercises_for(lesson):
             assert exercise.starting_code and exercise.solution_code != exercise.starting_code, exercise.function
+            assert exercise.fix in exercise.solution_code and exercise.fix not in exercise.starting_code, exercise.function
+            assert exercise.solution().text == exercise.solution_code
 
 
 def test_time_limit_survives_an_answer_that_catches_every_exception(default_model):

@@ -90,16 +90,18 @@ def test_the_documents_state_the_test_count_make_check_runs():
 def test_both_loops_run_one_single_threaded_worker_per_core():
     """Two workers whose torch each takes every core made a notebook 7 times slower on 2 cores: each worker, and each
     kernel it starts, computes on one thread; make test sends each file (a notebook's kernel) to one worker, whole."""
-    for target in ("check", "test"):
-        command = next(line for line in make("-n", target).stdout.splitlines() if " -m pytest " in line)
+    commands = {target: next(line for line in make("-n", target).stdout.splitlines() if " -m pytest " in line)
+                for target in ("check", "test")}
+    for command in commands.values():
         assert command.startswith("OMP_NUM_THREADS=1 ") and " -n auto" in command, command
-    assert "--dist loadfile" in command, "nbval's cells of one notebook must stay on one worker"
+    assert "--dist loadfile" in commands["test"], "nbval's cells of one notebook must stay on one worker"
 
 
 @pytest.mark.slow  # collects the suite twice in subprocesses
 def test_a_solutions_check_is_left_to_its_notebook_only_when_nbval_validates_it():
     """tests/test_exercises.py checks each solution unless its solution notebook runs under nbval in the same session."""
     def collected(*paths: str) -> list[str]:
+        """The solution checks that pytest collects, and keeps, for these paths."""
         result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--collect-only",
                                  "--nbval", *paths], cwd=ROOT, capture_output=True, text=True)
         return [line for line in result.stdout.splitlines() if "test_check_accepts_the_solution[" in line]

@@ -38,7 +38,8 @@ def texts(executed: Path) -> str:
 @pytest.fixture(scope="module")
 def executed(request, tmp_path_factory) -> dict[tuple[Path, str], tuple[subprocess.CompletedProcess, Path]]:
     """Every run above (and notebook 01 with bitsandbytes blocked), each in its own papermill process, as many at a
-    time as there are cores: most of a run is a kernel starting and importing, which one core does alone."""
+    time as there are cores (one at a time under pytest-xdist, whose other workers have the other cores): most of a run
+    is a kernel starting and importing, which one core does alone."""
     out = tmp_path_factory.mktemp("other-models")
     blocker = out / "blocker" / "bitsandbytes"
     blocker.mkdir(parents=True)
@@ -60,7 +61,7 @@ def executed(request, tmp_path_factory) -> dict[tuple[Path, str], tuple[subproce
                "without a chat template": next(n for n in NOTEBOOKS if n.stem == CHAT_ONLY), "in Arabic": ARABIC}
     for model in ("tiny_gpt2", "tiny_llama"):
         request.getfixturevalue(model)  # built here, not in the worker threads
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=1 if "PYTEST_XDIST_WORKER" in os.environ else os.cpu_count() or 1) as pool:
         futures = {key: pool.submit(run, key[0] if isinstance(key[0], Path) else special[key[0]], key[1], env)
                    for key, env in jobs.items()}
         return {key: future.result() for key, future in futures.items()}

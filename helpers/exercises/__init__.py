@@ -53,9 +53,16 @@ class Fail(Exception):
     """A check's verdict on a wrong answer: a template and its values, the one line the learner reads."""
 
     def __init__(self, template: str, /, **values: Any) -> None:
-        self.message = message(template, **{name: one_line(value) if isinstance(value, str) else value
-                                            for name, value in values.items()})  # the verdict is one line
+        self.message = message(template, **values)
         super().__init__(self.message.say())
+
+
+class OneLine(Message):
+    """A message said on one line (a verdict's symptom, whose values the learner's code may fill with line breaks): each
+    break and the spaces around it become one space; every other character, a value's spaces included, stays."""
+
+    def say(self, language: str = "en") -> str:
+        return " ".join(line.strip() for line in super().say(language).splitlines())
 
 
 class TimeLimit(BaseException):
@@ -112,6 +119,7 @@ class Runner:
     def __init__(self, function: Callable, name: str, time_limit: float) -> None:
         self.function, self.name, self.time_limit = function, name, time_limit
         self.used = self.waited = 0.0  # CPU seconds and wall-clock seconds spent in the learner's code so far
+        self.timed_out = False  # whether the learner's code ran past the budget (its thread may still be running)
 
     def __call__(self, *args: Any) -> Any:
         """The function's return value; Fail with a one-line report if it raises or runs past the budget."""
@@ -136,7 +144,7 @@ class Runner:
                 thread.join(POLL)
         finally:
             self.used, self.waited = self.used + time.process_time() - cpu, self.waited + time.monotonic() - wall
-            timed_out = thread.is_alive()
+            timed_out = self.timed_out = thread.is_alive()
             if timed_out:
                 stop_thread(thread)
         if timed_out:
@@ -347,7 +355,7 @@ class Exercise(SaysFeedback):
             with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
                 why = self.checker(Runner(answer, name, time_limit), self.model, self.tokenizer)
         except Fail as failure:
-            return self.feedback(False, "Not yet: {symptom}", symptom=failure.message)
+            return self.feedback(False, "Not yet: {symptom}", symptom=OneLine(**vars(failure.message)))
         except Exception as error:  # noqa: BLE001 (an answer odd enough to break the check is still only reported)
             return self.feedback(False, "Not yet: your answer broke the check ({error}: {text})",
                                  error=type(error).__name__, text=sentence(one_line(error, 120)))

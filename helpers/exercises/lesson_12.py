@@ -1,6 +1,7 @@
 """Lesson 12's exercises (each one's check and hints) and predict-then-run question (their code is in data/exercises/12/).
 The checks share one `transformers serve` on 127.0.0.1 per model folder, started by the first check that needs it (a few
-seconds) and stopped when the Python process ends."""
+seconds) and stopped when the Python process ends, or at once after a check whose answer ran out of time (its request
+may still be running there)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ _SERVERS: dict[str, Server] = {}  # by model folder: the checks' servers, kept f
 
 
 @contextlib.contextmanager
-def served(model) -> Iterator[tuple[openai.OpenAI, str, list[dict]]]:
+def served(model, call: Runner) -> Iterator[tuple[openai.OpenAI, str, list[dict]]]:
     """A server for the model's folder, a client for it, the model's served name, and the body of every chat request
-    the client sends (what a reply alone cannot show: was it greedy, was it streamed)."""
+    the client sends (what a reply alone cannot show: was it greedy, was it streamed). The server is kept for the next
+    check unless the learner's code, run by `call`, ran out of time."""
     requests: list[dict] = []
 
     def record(request: httpx.Request) -> None:
@@ -44,7 +46,11 @@ def served(model) -> Iterator[tuple[openai.OpenAI, str, list[dict]]]:
         server = _SERVERS[model.name_or_path] = start_server(model.name_or_path)  # stopped at exit
     with httpx.Client(event_hooks={"request": [record]}) as http:
         client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=60, http_client=http)
-        yield client, client.models.list().data[0].id, requests
+        try:
+            yield client, client.models.list().data[0].id, requests
+        finally:
+            if call.timed_out:
+                _SERVERS.pop(model.name_or_path).stop()
 
 
 def reply(client: openai.OpenAI, name: str, question: str) -> str:
@@ -76,7 +82,7 @@ def server_said(function: Callable) -> Callable:
 def check_pinned_reply(call: Runner, model, tokenizer) -> Message:
     """The reply equals the server's own greedy reply, asked with the name it serves its model under, and the request
     asked for a greedy reply (a server left to the model's generation config samples for many chat models)."""
-    with served(model) as (client, name, requests):
+    with served(model, call) as (client, name, requests):
         for question in QUESTIONS:
             requests.clear()
             got = call.timed(lambda q=question: server_said(call.function)(client, q))
@@ -99,7 +105,7 @@ def check_pinned_reply(call: Runner, model, tokenizer) -> Message:
 
 def check_streamed_reply(call: Runner, model, tokenizer) -> Message:
     """The pieces put together equal the server's reply in one piece, and the reply was streamed."""
-    with served(model) as (client, name, requests):
+    with served(model, call) as (client, name, requests):
         for question in QUESTIONS:
             requests.clear()
             got = text(call.timed(lambda q=question: call.function(client, name, q)), call.name)
