@@ -33,6 +33,9 @@ OTHER_ROUNDING = {"WORKBOOK_TEST_OTHER_ROUNDING": "1",
                                                               os.environ.get("PYTHONPATH")]))}
 
 
+FIRST = ("notebook", "browser", "slow")  # the markers of the test files pytest-xdist gets first, in this order
+
+
 def is_cell(item: pytest.Item) -> bool:
     """Whether the item is a notebook cell collected by nbval."""
     return type(item.parent).__name__ == "IPyNbFile"
@@ -51,8 +54,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in covered]
     ranks: dict[Path, int] = {}
     for item in items:
-        marked = {mark.name for mark in item.iter_markers()} & {"slow", "notebook", "browser"}
-        rank = 3 if is_cell(item) else 4 if not marked else 0 if "notebook" in marked else 1 if "browser" in marked else 2
+        marked = {mark.name for mark in item.iter_markers()}
+        rank = next((rank for rank, name in enumerate(FIRST) if name in marked), len(FIRST) + 1)
+        rank = len(FIRST) if is_cell(item) else rank  # notebooks after the marked files, before the quick ones
         ranks[item.path] = min(rank, ranks.get(item.path, rank))
     items.sort(key=lambda item: ranks[item.path])  # stable: each file's items stay together, in their order
 

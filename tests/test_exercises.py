@@ -166,8 +166,7 @@ def test_each_notebook_asks_for_its_own_lessons_exercises():
 @pytest.mark.parametrize("lesson", [lesson for lesson in lessons() if exercises_for(lesson)])
 def test_notebooks_store_each_checks_verdict(lesson):
     """The lesson notebook shows each check rejecting the starting code; the solution notebook, accepting the answer."""
-    lesson_notebook = next((ROOT / "notebooks").glob(f"{lesson}_*.ipynb"))
-    solutions = ROOT / "notebooks" / "solutions" / f"{lesson_notebook.stem}_solutions.ipynb"
+    lesson_notebook, solutions = next((ROOT / "notebooks").glob(f"{lesson}_*.ipynb")), ROOT / solution_notebook(lesson)
     for notebook, verdict in [(lesson_notebook, "Not attempted yet: "), (solutions, "Correct: ")]:
         cells = code_cells(notebook)
         code = [[line for line in cell.source.splitlines() if not line.startswith("#")] for cell in cells]

@@ -23,7 +23,7 @@ import pytest
 
 import helpers.server as serving
 from helpers.language import END_ISOLATE, ISOLATE_RTL
-from helpers.server import HOST, Server, ServerError, log_folder, port_in_use, start_server
+from helpers.server import HOST, Server, ServerError, log_folder, port_in_use, running, start_server
 
 slow = pytest.mark.slow  # a real server
 QUESTION = [{"role": "user", "content": "Hello! How are you today?"}]
@@ -174,9 +174,7 @@ SILENT = 'import time; print("loading the model", flush=True); time.sleep(60)'
 
 def alive(pid: int) -> bool:
     """Whether a process runs (a zombie, ended but not yet reaped by its new parent, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not running(pid):
         return False
     try:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"

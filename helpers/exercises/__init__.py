@@ -355,7 +355,7 @@ class Exercise(SaysFeedback):
             with caught_warnings():  # the learner's mistakes may warn; the one line below says what matters
                 why = self.checker(Runner(answer, name, time_limit), self.model, self.tokenizer)
         except Fail as failure:
-            return self.feedback(False, "Not yet: {symptom}", symptom=OneLine(**vars(failure.message)))
+            return self.feedback(False, "Not yet: {symptom}", symptom=OneLine(failure.message.template, failure.message.values))
         except Exception as error:  # noqa: BLE001 (an answer odd enough to break the check is still only reported)
             return self.feedback(False, "Not yet: your answer broke the check ({error}: {text})",
                                  error=type(error).__name__, text=sentence(one_line(error, 120)))
