@@ -22,7 +22,7 @@ PARALLEL := OMP_NUM_THREADS=1 $(PYTEST) -n auto
 LAB_IP ?= 127.0.0.1
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: setup git-drivers new-exercise model lab check test lint exercises browser test-gpu test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
+.PHONY: setup git-drivers new-exercise model lab check test lint exercises browser test-gpu test-16bit llama-cpp test-latest lock links notebooks translate translate-status book bench bench-serving speed-lab pack clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV_ARGS) $(VENV)
@@ -68,6 +68,13 @@ test-gpu: setup  ## validate every notebook on a CUDA (or Apple) GPU: only devic
 	$(PREPARE_MODEL)
 	mkdir -p build
 	$(PYTEST) --nbval-lax --junitxml=build/test-gpu.xml notebooks
+
+test-16bit: model  ## every lesson and solution in bfloat16 on this CPU, compared as make test-gpu compares: runs the GPU mode's 16-bit branches
+	WORKBOOK_DTYPE=bfloat16 $(PARALLEL) --dist loadfile --no-loadscope-reorder --nbval-lax $(TEST_ARGS) notebooks/*.ipynb notebooks/solutions
+
+llama-cpp: model  ## build llama.cpp's Python binding from source (about 15 min on 2 cores; not in CI) for the speed lab's anchor row
+	CMAKE_ARGS="-DGGML_NATIVE=ON" $(PY) -m pip install llama-cpp-python==0.3.36
+	$(PREPARE_MODEL) --gguf
 
 test-latest:  ## the whole suite against the newest releases, in a new .venv-latest; reports which versions changed
 	rm -rf .venv-latest

