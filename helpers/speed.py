@@ -288,7 +288,7 @@ def llama_cpp_problem() -> str | None:
 
 def llama_cpp_generate(gguf: Path | str, prompt: list[int], max_new_tokens: int, repeats: int = 1) -> tuple[list[int], float]:
     """Greedy decoding of the token ids `prompt` with llama.cpp on a GGUF file, on torch's thread count, after one
-    warm-up call: (the new tokens, up to end-of-text or `max_new_tokens`; the fastest call's seconds)."""
+    warm-up call: (the new tokens, up to and with end-of-text or `max_new_tokens` of them; the fastest call's seconds)."""
     from llama_cpp import Llama
 
     llm = Llama(str(gguf), n_ctx=len(prompt) + max_new_tokens + 8, n_threads=torch.get_num_threads(), verbose=False)
@@ -296,10 +296,8 @@ def llama_cpp_generate(gguf: Path | str, prompt: list[int], max_new_tokens: int,
     for _ in range(repeats + 1):
         start, tokens = time.perf_counter(), []
         for token in llm.generate(prompt, top_k=1, temp=0.0, reset=True):
-            if token == llm.token_eos():
-                break
-            tokens.append(token)
-            if len(tokens) == max_new_tokens:
+            tokens.append(token)  # end-of-text included, as generate includes it
+            if token == llm.token_eos() or len(tokens) == max_new_tokens:
                 break
         runs.append((tokens, time.perf_counter() - start))
     return min(runs[1:], key=lambda run: run[1])

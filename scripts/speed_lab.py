@@ -27,6 +27,7 @@ Measured by `scripts/speed_lab.py`, which runs [notebook 10](../notebooks/10_spe
 tokens. Each section is one machine and model; rerunning the script on a machine replaces its section. The
 roofline is the measured read bandwidth divided by the bytes of weights one token reads (see the notebook): a
 batch-1 configuration cannot beat it unless it makes several tokens per read (prompt lookup, assisted decoding).
+The bandwidth of a shared or virtual machine moves from run to run, and every share of the roofline with it.
 """
 COMPILED = ("baseline", "bfloat16", "int4 (torchao)")  # the variants the lab compiles: about three minutes each on 2 cores
 SECTION = re.compile(r"<!-- machine: (?P<key>.*?) -->\n.*?<!-- end -->\n", re.DOTALL)
