@@ -71,7 +71,7 @@ def verdicts(rows: list[dict]) -> str:
         lines.append(f"llama.cpp on the same GGUF file: {anchor['tokens/s']:.1f} tokens/s, "
                      f"**{anchor['tokens/s'] / best['tokens/s']:.2f}x** the fastest PyTorch row.")
     else:
-        lines.append("llama.cpp was not measured (llama-cpp-python not installed: `make llama-cpp`).")
+        lines.append("No llama.cpp row in this run (it needs llama-cpp-python, `make llama-cpp`, and the model's GGUF file).")
     return "\n".join(lines)
 
 

@@ -174,7 +174,7 @@ def test_results_page_names_the_fastest_rows_and_llama_cpp_s_ratio(tmp_path):
     _, text = speed_lab.section(RESULTS, 12.0)
     assert "15.0x" in text and "Fastest with the baseline's text: **prompt lookup**" in text
     assert "(no guessing): **int4 (torchao)**, 30.0 tokens/s; it keeps 2 of 8" in text and "91%" in text
-    assert "llama.cpp was not measured" in text
+    assert "No llama.cpp row in this run" in text
     anchored = RESULTS | {"configurations": [*RESULTS["configurations"], row("llama.cpp (Q4_1 file)", 45.0, "3 of 8", "n/a")]}
     assert "**1.50x** the fastest PyTorch row" in speed_lab.section(anchored, 12.0)[1]
 
@@ -203,7 +203,8 @@ def test_lab_runs_with_another_model_and_a_draft_and_writes_its_section(tiny_lla
     for name in ("baseline (dynamic cache)", "static cache", "prompt lookup", "assisted decoding", "int8 (bitsandbytes)",
                  "int8 (torchao)", "int4 (torchao)"):
         assert f"| {name} |" in written, name
-    assert "torch.compile" not in written
+    assert "| static cache + torch.compile" not in written and "Compiled (static cache, `torch.compile`): none." in written
+    assert "| llama.cpp" not in written  # another model, and no GGUF_FILE given
     assert "batch 32 over batch 1:" in written and "not measured" not in written
 
 
