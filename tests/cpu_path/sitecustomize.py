@@ -2,8 +2,8 @@
 
 - WORKBOOK_TEST_AVX512BF16=1 (or 0): `bitsandbytes.functional.has_avx512bf16` answers that value from the moment
   the module is executed, before bitsandbytes' CPU backend and nn modules read it.
-- WORKBOOK_TEST_OTHER_ROUNDING=1: every linear layer computed in 16 bits (bfloat16, float16) and every bitsandbytes
-  quantized layer returns its output nudged by up to 6 %, in a fixed pattern that depends on the call's shape (so a
+- WORKBOOK_TEST_OTHER_ROUNDING=1: every linear layer computed in 16 bits (bfloat16, float16; torchao's quantized
+  layers with 16-bit activations among them) and every bitsandbytes quantized layer returns its output nudged by up to 6 %, in a fixed pattern that depends on the call's shape (so a
   batch and a prompt alone are nudged differently). Another CPU rounds those differently
   (native bfloat16 or not, AVX2 or AVX-512), so an output that survives this holds on any CPU, and one that changes
   must not be pinned. Float32 arithmetic is left exactly as it is: it gives the same results on every x86 CPU.
@@ -58,7 +58,12 @@ def _nudge_16_bit_linear(functional: ModuleType) -> None:
     linear, sixteen_bits = functional.linear, (torch.bfloat16, torch.float16)
 
     def other_rounding_linear(input, weight, bias=None):
-        output = linear(input, weight, bias)
+        if torch.overrides.has_torch_function((input, weight, bias)):
+            # A tensor subclass (torchao's quantized weights) looks its linear up under this very function, which
+            # stands as torch.nn.functional.linear from before torchao was imported: hand the call to it, as torch does.
+            output = torch.overrides.handle_torch_function(other_rounding_linear, (input, weight, bias), input, weight, bias)
+        else:
+            output = linear(input, weight, bias)
         return _nudged(output) if output.dtype in sixteen_bits else output
 
     functional.linear = other_rounding_linear
