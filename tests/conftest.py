@@ -5,6 +5,7 @@ so that a test of a YAML file or a script starts in a fraction of a second. A te
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -118,16 +119,23 @@ socket.socket.connect = _refuse
 
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The book site of both editions, built once per session the way `make book` builds it, with the network cut."""
+    """The book site of both editions, built the way `make book` builds it, with the network cut: once per session,
+    pytest-xdist's workers included (the first to ask builds it under a lock, the others read it)."""
     import importlib.util
     from unittest import mock
 
-    offline = tmp_path_factory.mktemp("offline")
-    (offline / "sitecustomize.py").write_text(NO_NETWORK)
-    spec = importlib.util.spec_from_file_location("build_book", Path(__file__).parents[1] / "scripts" / "build_book.py")
-    build_book = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_book)
-    into = tmp_path_factory.mktemp("book")
-    with mock.patch.dict("os.environ", {"PYTHONPATH": str(offline)}):
-        build_book.build(into)
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent if "PYTEST_XDIST_WORKER" in os.environ else tmp_path_factory.getbasetemp()
+    into = shared / "book"
+    with FileLock(shared / "book.lock"):
+        if not (into / "index.html").exists():
+            offline = shared / "offline"
+            offline.mkdir(exist_ok=True)
+            (offline / "sitecustomize.py").write_text(NO_NETWORK)
+            spec = importlib.util.spec_from_file_location("build_book", Path(__file__).parents[1] / "scripts" / "build_book.py")
+            build_book = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(build_book)
+            with mock.patch.dict("os.environ", {"PYTHONPATH": str(offline)}):
+                build_book.build(into)
     return into

@@ -16,16 +16,17 @@ pytestmark = pytest.mark.notebook
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
 
 # Every notebook with GPT-2's architecture (learned positions, Conv1D layers, no chat template: the fallback path), and
-# with Llama's (rotary positions, grouped-query attention, its own template) where that adds a path: sampling, templates.
+# with Llama's (rotary positions, grouped-query attention, its own template) where that adds a path: sampling, templates
+# (notebook 09, in Arabic below), the server.
 # Notebook 01 also runs with Llama without bitsandbytes; notebook 10 (the speed lab) runs with Llama and a GPT-2 draft in
 # tests/test_speed.py, through its script.
 LAB = "10_speed_and_memory"
 CHAT_ONLY = "12_from_generate_to_a_server"  # a server answers chat: a model without a chat template stops in one line
 RUNS = [(notebook, "tiny_gpt2") for notebook in NOTEBOOKS if notebook.stem not in (LAB, CHAT_ONLY)] + [
-    (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "09_", "12_"))]
+    (notebook, "tiny_llama") for notebook in NOTEBOOKS if notebook.stem.startswith(("04_", "12_"))]
 WITHOUT_BITSANDBYTES = (NOTEBOOKS[0], "tiny_llama")
-# The Arabic edition runs too (its code is the English one's but for LANGUAGE = "ar"): the chat lesson, with exercises,
-# a prediction and two explorers, so that what the helpers say is said in Arabic from a real kernel.
+# The chat lesson's Llama run is its Arabic edition's (the same code but for LANGUAGE = "ar"): exercises, a prediction
+# and two explorers, so that what the helpers say is said in Arabic from a real kernel.
 ARABIC = NOTEBOOKS[0].parent / "ar" / "09_chat_templates.ipynb"
 
 
@@ -93,7 +94,8 @@ def test_the_server_lesson_stops_in_one_line_without_a_chat_template(executed):
 
 
 def test_the_arabic_edition_runs_and_its_helpers_speak_arabic(executed):
-    """Run with LANGUAGE = "ar", the lesson's unattempted exercises and prediction answer in Arabic, not English."""
+    """Notebook 09 runs with the tiny Llama in its Arabic edition, whose unattempted exercises and prediction answer in
+    Arabic, not English."""
     from helpers.language import catalog
 
     text = finished(executed, ("in Arabic", "tiny_llama"))

@@ -216,16 +216,26 @@ def test_exits_early_tells_llama_from_gpt2_and_leaves_the_config(tiny_llama, tin
         assert speed.exits_early(model) is expected and model.config.num_hidden_layers == layers
 
 
+def test_compiled_passes_counts_none_for_an_uncompiled_model(tiny, capfd):
+    """An uncompiled model runs no compiled code, and the profiler says nothing on the way."""
+    model, tokenizer, _ = tiny
+    inputs = tokenizer("I am a cat.", return_tensors="pt")
+    output, passes = speed.compiled_passes(model, inputs, max_new_tokens=6, min_new_tokens=6, do_sample=False,
+                                           cache_implementation="static", disable_compile=True)
+    assert passes == 0 and output.shape[1] - inputs["input_ids"].shape[1] == 6
+    assert "profiler" not in capfd.readouterr().err
+
+
 @pytest.mark.slow
+@pytest.mark.covered_by_notebook("notebooks/10_speed_and_memory.ipynb")  # its compiled row asserts one pass per token
 def test_compiled_passes_counts_one_compiled_pass_per_new_token(tiny, capfd):
-    """The guide's route (torch.compile on forward, a static cache): every forward pass of a warm call ran compiled code;
-    an uncompiled model ran none. About 15 s of compiling."""
+    """The guide's route (torch.compile on forward, a static cache): every forward pass of a warm call ran compiled code.
+    About 15 s of compiling."""
     model, tokenizer, _ = tiny
     if speed.compile_problem("cpu"):
         pytest.skip(speed.compile_problem("cpu"))
     inputs = tokenizer("I am a cat.", return_tensors="pt")
     options = dict(max_new_tokens=6, min_new_tokens=6, do_sample=False, cache_implementation="static", disable_compile=True)
-    assert speed.compiled_passes(model, inputs, **options)[1] == 0
     compiled = copy.deepcopy(model)
     compiled.forward = torch.compile(compiled.forward, fullgraph=True)
     compiled.generate(**inputs, **options)  # compiles: the prompt's pass, then the one-token step
