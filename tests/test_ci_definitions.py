@@ -78,6 +78,16 @@ def test_the_model_cache_key_covers_what_changes_the_prepared_model():
             assert (ROOT / path).exists() and covers(patterns, path), (job, path, settings["key"])
 
 
+def test_cpu_job_keeps_compiled_kernels_only_for_a_cpu_with_the_same_flags():
+    """Inductor's kernels use the compiling CPU's instructions: loaded on another CPU they could stop the run (SIGILL)."""
+    [settings] = [settings for settings in uses("cpu", "actions/cache") if "torchinductor" in settings.get("path", "")]
+    [step] = [step for step in WORKFLOW["jobs"]["cpu"]["steps"] if step.get("id") == "cpu"]
+    assert "/proc/cpuinfo" in step["run"] and "steps.cpu.outputs.flags" in settings["key"]
+    assert "restore-keys" not in settings  # no fallback to another CPU's kernels
+    [run] = [step for step in WORKFLOW["jobs"]["cpu"]["steps"] if step.get("run") == "bash .ci/run"]
+    assert run["env"]["TORCHINDUCTOR_CACHE_DIR"] == settings["path"]
+
+
 def test_cpu_job_caches_pip_under_the_requirements_and_the_constraints():
     [settings] = uses("cpu", "actions/setup-python")
     assert settings.get("cache") == "pip"
