@@ -165,33 +165,65 @@ def added_memory(device: torch.device | str) -> Iterator[dict[str, int | None]]:
 
 @dataclass
 class Run:
-    """One timed generate call: its output, the new tokens in each row, its seconds, and the memory it added."""
+    """One timed generate call: its output, the new tokens in each row, its seconds, the memory it added, and when
+    its first new tokens arrived (seconds after the call began, and how many per row)."""
 
     output: torch.Tensor
     new_tokens: int
     seconds: float
     added_bytes: int | None
+    first_token_seconds: float | None = None
+    first_tokens: int = 1
 
     @property
     def tokens_per_s(self) -> float:
-        """New tokens per second, all rows together."""
+        """New tokens per second, all rows together, the prompt's pass included."""
         return self.output.shape[0] * self.new_tokens / self.seconds
+
+    @property
+    def decoding_tokens_per_s(self) -> float | None:
+        """New tokens per second after the first arrived, all rows together: decoding alone, which the roofline bounds
+        (the prompt's pass gives the first token); None where the first arrival is not known or holds every token."""
+        if self.first_token_seconds is None or self.new_tokens <= self.first_tokens:
+            return None
+        return self.output.shape[0] * (self.new_tokens - self.first_tokens) / (self.seconds - self.first_token_seconds)
+
+
+class _Arrival:
+    """A streamer for `generate` that notes when its first new tokens arrive, and how many per row (several when a
+    draft's guesses are accepted at once). `generate` hands it tokens already copied to the CPU, so the device has
+    computed them."""
+
+    def __init__(self) -> None:
+        self.calls, self.seconds, self.tokens = 0, None, 1
+
+    def put(self, value: torch.Tensor) -> None:
+        self.calls += 1
+        if self.calls == 2:  # the first call carries the prompt
+            self.seconds, self.tokens = time.perf_counter(), value.shape[-1] if value.dim() > 1 else 1
+
+    def end(self) -> None:
+        pass
 
 
 def timed(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], warmup: bool = True, repeats: int = 1,
           **options) -> Run:
-    """`model.generate(**inputs, **options)` after one identical warm-up call: the fastest of `repeats` timed calls."""
+    """`model.generate(**inputs, **options)` after one identical warm-up call: the fastest of `repeats` timed calls,
+    with its first token's arrival (not for beam search, which takes no streamer)."""
+    watch = "streamer" not in options and options.get("num_beams", 1) == 1
     if warmup:
-        model.generate(**inputs, **options)
+        model.generate(**inputs, **options, **({"streamer": _Arrival()} if watch else {}))
     runs = []
     for _ in range(repeats):
+        arrival = _Arrival()
         with added_memory(model.device) as memory:
             synchronize(model.device)
             start = time.perf_counter()
-            output = model.generate(**inputs, **options)
+            output = model.generate(**inputs, **options, **({"streamer": arrival} if watch else {}))
             synchronize(model.device)
             seconds = time.perf_counter() - start
-        runs.append(Run(output, output.shape[1] - inputs["input_ids"].shape[1], seconds, memory["bytes"]))
+        first = arrival.seconds - start if arrival.seconds is not None else None
+        runs.append(Run(output, output.shape[1] - inputs["input_ids"].shape[1], seconds, memory["bytes"], first, arrival.tokens))
     return min(runs, key=lambda run: run.seconds)
 
 
@@ -286,21 +318,24 @@ def llama_cpp_problem() -> str | None:
     return None
 
 
-def llama_cpp_generate(gguf: Path | str, prompt: list[int], max_new_tokens: int, repeats: int = 1) -> tuple[list[int], float]:
+def llama_cpp_generate(gguf: Path | str, prompt: list[int], max_new_tokens: int, repeats: int = 1) -> Run:
     """Greedy decoding of the token ids `prompt` with llama.cpp on a GGUF file, on torch's thread count, after one
-    warm-up call: (the new tokens, up to and with end-of-text or `max_new_tokens` of them; the fastest call's seconds)."""
+    warm-up call: the fastest call as a `Run` (its new tokens up to and with end-of-text, or `max_new_tokens` of them).
+    Each call evaluates the whole prompt: llama-cpp-python would otherwise reuse the previous call's matching prefix."""
     from llama_cpp import Llama
 
     llm = Llama(str(gguf), n_ctx=len(prompt) + max_new_tokens + 8, n_threads=torch.get_num_threads(), verbose=False)
     runs = []
     for _ in range(repeats + 1):
-        start, tokens = time.perf_counter(), []
+        llm.reset()  # forget the previous call's tokens, so that the prompt's pass is timed as generate's is
+        start, tokens, first = time.perf_counter(), [], None
         for token in llm.generate(prompt, top_k=1, temp=0.0, reset=True):
+            first = first or time.perf_counter() - start
             tokens.append(token)  # end-of-text included, as generate includes it
             if token == llm.token_eos() or len(tokens) == max_new_tokens:
                 break
-        runs.append((tokens, time.perf_counter() - start))
-    return min(runs[1:], key=lambda run: run[1])
+        runs.append(Run(torch.tensor([prompt + tokens]), len(tokens), time.perf_counter() - start, None, first))
+    return min(runs[1:], key=lambda run: run.seconds)
 
 
 def gguf_bytes_per_token(gguf: Path | str) -> int:

@@ -126,10 +126,33 @@ def test_timed_warms_up_with_the_same_call_then_counts_new_tokens(tiny, monkeypa
     monkeypatch.setattr(model, "generate", lambda **kwargs: calls.append(kwargs) or original(**kwargs))
     batch = {name: tensor.repeat(3, 1) for name, tensor in inputs.items()}
     result = speed.timed(model, batch, max_new_tokens=7, min_new_tokens=7, do_sample=False)
-    assert len(calls) == 2 and calls[0] == calls[1]
+    streamers = [call.pop("streamer") for call in calls]  # each call notes its own first token's arrival
+    assert len(calls) == 2 and calls[0] == calls[1] and streamers[0] is not streamers[1]
     assert result.new_tokens == 7 and result.output.shape[0] == 3
     assert result.tokens_per_s == pytest.approx(3 * 7 / result.seconds)
+    assert 0 < result.first_token_seconds < result.seconds and result.first_tokens == 1
+    assert result.decoding_tokens_per_s == pytest.approx(3 * 6 / (result.seconds - result.first_token_seconds))
     assert len(speed.timed(model, batch, warmup=False, repeats=2, max_new_tokens=2).output) == 3 and len(calls) == 4
+
+
+def test_the_decoding_rate_counts_a_first_arrival_of_several_guessed_tokens_once(monkeypatch):
+    """A draft's first accepted guesses arrive together (assisted decoding streams them as one row of several): they
+    all came from the prompt's pass, so decoding's rate counts the tokens after them, over the time after them."""
+    monkeypatch.setattr(speed.time, "perf_counter", lambda: 2.0)
+    arrival = speed._Arrival()
+    arrival.put(torch.ones(1, 9, dtype=torch.long))  # the prompt
+    arrival.put(torch.tensor([[5, 6, 7]]))  # three guessed tokens accepted at once
+    arrival.put(torch.tensor([8]))
+    assert (arrival.seconds, arrival.tokens) == (2.0, 3)
+    run = speed.Run(torch.zeros(1, 19), 10, 5.0, None, 1.0, arrival.tokens)
+    assert run.decoding_tokens_per_s == pytest.approx(7 / 4.0) and run.tokens_per_s == pytest.approx(10 / 5.0)
+    assert speed.Run(torch.zeros(1, 12), 3, 5.0, None, 1.0, 3).decoding_tokens_per_s is None
+
+
+def test_beam_search_is_timed_whole_without_a_first_token(tiny):
+    model, _, inputs = tiny
+    beams = speed.timed(model, inputs, warmup=False, max_new_tokens=4, num_beams=2, do_sample=False)
+    assert beams.first_token_seconds is None and beams.decoding_tokens_per_s is None and beams.tokens_per_s > 0
 
 
 def test_read_bandwidth_is_bytes_over_the_fastest_pass(monkeypatch):
@@ -153,7 +176,8 @@ def test_compile_problem_names_the_missing_compiler(monkeypatch):
 
 def row(name: str, speed: float, kept: str, agreement: str = "100%") -> dict:
     """One row of the lab's table, as the notebook writes it to its results file."""
-    return {"configuration": name, "tokens/s": speed, "share of roofline": "25%", "peak memory": "9 MB",
+    return {"configuration": name, "decoding tokens/s": speed, "share of roofline": "25%", "first token (ms)": 40,
+            "peak memory": "9 MB",
             "baseline's tokens kept": kept, "top-1 agreement": agreement}
 
 
