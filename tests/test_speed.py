@@ -102,6 +102,41 @@ def test_llama_cpp_s_absence_names_the_make_target(monkeypatch):
     assert "make llama-cpp" in speed.llama_cpp_problem()
 
 
+class FakeLlama:
+    """llama-cpp-python's Llama as the lab uses it, keeping its previous call's tokens as the real one does: a call
+    that starts from them evaluates only the prompt's new part, unless `reset()` came first."""
+
+    evaluated: list[int] = []
+
+    def __init__(self, path, n_ctx, n_threads, verbose):
+        self.kept: list[int] = []
+
+    def reset(self):
+        self.kept = []
+
+    def token_eos(self):
+        return 0
+
+    def generate(self, prompt, top_k, temp, reset):
+        reused = len(self.kept) if self.kept and prompt[:len(self.kept)] == self.kept else 0
+        FakeLlama.evaluated.append(len(prompt) - reused)
+        self.kept = list(prompt)
+        yield from (7, 8, 9, 0)
+
+
+def test_llama_cpp_evaluates_the_whole_prompt_on_every_call_and_notes_its_first_token(monkeypatch):
+    """llama-cpp-python reuses the previous call's matching tokens: timed that way, llama.cpp skips the prompt's pass
+    that every PyTorch row pays, which the lab's comparison must not do."""
+    monkeypatch.setitem(sys.modules, "llama_cpp", type(sys)("llama_cpp"))
+    monkeypatch.setattr(sys.modules["llama_cpp"], "Llama", FakeLlama, raising=False)
+    FakeLlama.evaluated = []
+    run = speed.llama_cpp_generate("model.gguf", [1, 2, 3], max_new_tokens=8, repeats=2)
+    assert FakeLlama.evaluated == [3, 3, 3]  # the warm-up call and both timed calls, each over the whole prompt
+    assert run.output.tolist() == [[1, 2, 3, 7, 8, 9, 0]] and run.new_tokens == 4  # end-of-text kept, as generate does
+    assert 0 < run.first_token_seconds <= run.seconds and run.first_tokens == 1
+    assert speed.llama_cpp_generate("model.gguf", [1, 2, 3], max_new_tokens=2).new_tokens == 2
+
+
 @linux_cpu_memory
 def test_added_memory_sees_a_new_200_mb_tensor_and_not_an_old_one():
     kept = torch.ones(50_000_000)  # 200 MB allocated before the block: not added by it
