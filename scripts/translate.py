@@ -213,6 +213,8 @@ def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, st
         return Problem(*where, "stale", diff)
     if cell.cell_type == "markdown" and (misses := glossary_misses(cell.source, entry["ar"], glossary())):
         return Problem(*where, "invalid", f"    the Arabic does not use the glossary's term for {', '.join(misses)}")
+    if cell.cell_type == "markdown" and (twice := repeated_passage(cell.source, entry["ar"])):
+        return Problem(*where, "invalid", f"    the Arabic says a passage twice that the English says once: {twice[:70]}…")
     if cell.cell_type == "code":
         try:
             same_code = without_comments(entry["ar"]) == without_comments(english)
@@ -224,6 +226,20 @@ def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, st
         if not same_markers:
             return Problem(*where, "invalid", "    the Arabic changes an nbval marker: keep them as they are")
     return None
+
+
+def passages(text: str) -> list[str]:
+    """A markdown text's paragraphs and list items of 60 characters or more, each with its white space folded."""
+    blocks = re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )", text)
+    return [" ".join(block.split()) for block in blocks if len(" ".join(block.split())) >= 60]
+
+
+def repeated_passage(english: str, arabic: str) -> str | None:
+    """A passage the Arabic holds twice where the English holds each of its own once (a translation pasted twice)."""
+    if len(set(passages(english))) < len(passages(english)):
+        return None
+    seen: set[str] = set()
+    return next((passage for passage in passages(arabic) if passage in seen or seen.add(passage)), None)
 
 
 @functools.cache

@@ -246,6 +246,18 @@ def test_the_glossary_term_is_required_where_the_english_uses_the_concept() -> N
         assert any(translate.plain_arabic(form) in translate.plain_arabic(term["ar"]) for form in term["forms"]), term
 
 
+def test_a_passage_pasted_twice_into_the_arabic_is_unusable(workbook: Path) -> None:
+    """A paragraph or list item said twice where the English says it once (a filling script run twice) fails --check."""
+    passage = "شغّل الخلية التالية واقرأ إجابتها بعناية، ثم قارنها بما توقعته قبل أن تشغّلها."
+    set_arabic(workbook, "prose", f"{passage}\n\n{passage}")
+    [problem] = translate.problems(workbook)
+    assert problem.kind == "invalid" and "says a passage twice" in str(problem)
+    set_arabic(workbook, "prose", f"- {passage}\n- {passage.replace('التالية', 'الأخيرة')}")
+    assert translate.problems(workbook) == []
+    item = "- Run the next cell, then read what it prints before you go on to the one after it."
+    assert translate.repeated_passage(f"{item}\n{item}", f"- {passage}\n- {passage}") is None  # as the English does
+
+
 def test_prose_reads_right_to_left_and_code_left_to_right() -> None:
     """Prose goes into right-to-left blocks with inline code isolated left-to-right; fenced code stays outside them."""
     rendered = translate.rtl("استدعِ `generate` الآن.\n\n```python\nmodel.generate()\n```\n\nثم اقرأ.")
