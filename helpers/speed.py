@@ -211,15 +211,19 @@ def timed(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], warmup: bo
     """`model.generate(**inputs, **options)` after one identical warm-up call: the fastest of `repeats` timed calls,
     with its first token's arrival (not for beam search, which takes no streamer)."""
     watch = "streamer" not in options and options.get("num_beams", 1) == 1
+
+    def generate(arrival: _Arrival) -> torch.Tensor:
+        return model.generate(**inputs, **options, **({"streamer": arrival} if watch else {}))
+
     if warmup:
-        model.generate(**inputs, **options, **({"streamer": _Arrival()} if watch else {}))
+        generate(_Arrival())
     runs = []
     for _ in range(repeats):
         arrival = _Arrival()
         with added_memory(model.device) as memory:
             synchronize(model.device)
             start = time.perf_counter()
-            output = model.generate(**inputs, **options, **({"streamer": arrival} if watch else {}))
+            output = generate(arrival)
             synchronize(model.device)
             seconds = time.perf_counter() - start
         first = arrival.seconds - start if arrival.seconds is not None else None

@@ -230,13 +230,14 @@ def check_entry(notebook: Path, cell: nbformat.NotebookNode, entry: dict[str, st
 
 def passages(text: str) -> list[str]:
     """A markdown text's paragraphs and list items of 60 characters or more, each with its white space folded."""
-    blocks = re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )", text)
-    return [" ".join(block.split()) for block in blocks if len(" ".join(block.split())) >= 60]
+    folded = (" ".join(block.split()) for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )", text))
+    return [block for block in folded if len(block) >= 60]
 
 
 def repeated_passage(english: str, arabic: str) -> str | None:
     """A passage the Arabic holds twice where the English holds each of its own once (a translation pasted twice)."""
-    if len(set(passages(english))) < len(passages(english)):
+    own = passages(english)
+    if len(set(own)) < len(own):
         return None
     seen: set[str] = set()
     return next((passage for passage in passages(arabic) if passage in seen or seen.add(passage)), None)
