@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -78,6 +78,24 @@ def throughput_and_latency(tokens_per_s: Mapping[int, float], latency_s: Mapping
         ax.set_xticks(sizes, [str(size) for size in sizes])
         ax.set(title=title, xlabel="batch size", ylabel=unit, ylim=(0, None))
         ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def cache_memory(bytes_per_token: int, weights_bytes: int, memory_bytes: int, context: int,
+                 batches: Sequence[int]) -> Figure:
+    """The weights plus the key/value cache against context length, one line per batch size, under the machine's memory."""
+    gb = 1e9
+    lengths = np.linspace(0, context, 65)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for batch in batches:
+        ax.plot(lengths, (weights_bytes + batch * lengths * bytes_per_token) / gb, label=f"weights + cache, batch {batch}")
+    ax.axhline(weights_bytes / gb, color="tab:gray", linestyle=":", label="weights alone")
+    ax.axhline(memory_bytes / gb, color="tab:red", linestyle="--", label="this machine's memory")
+    ax.set(title="Memory against context length", xlabel="tokens per sequence", ylabel="GB", yscale="log", xlim=(0, context))
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -301,7 +301,9 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                  "messages": [{"role": "user", "content": "Hello!"}], "model_name": str(tiny_llama),
                  "questions": ["Hello! How are you today?", "Tell me a joke."], "ids": [5, 6, 7, 8],
                  "sample": "I am a cat. The cat sat on the mat.", "words": 10, "question": "Hello! How are you today?",
-                 "scores": torch.tensor([2.0, 1.0, 1.0, -1.0]), "temperature": 0.7, "top_k": 2}
+                 "scores": torch.tensor([2.0, 1.0, 1.0, -1.0]), "temperature": 0.7, "top_k": 2,
+                 "config": model.config, "tokens": 7, "batch": 2, "dtype": torch.bfloat16, "bytes_per_token": 46080,
+                 "memory": 10**9, "weights": 10**8}
     servers = contextlib.ExitStack()  # a server for the exercises that take a client, started at the first one
 
     def client() -> openai.OpenAI:

@@ -1,0 +1,3 @@
+def max_sequences(bytes_per_token, tokens, memory, weights):
+    """How many sequences of `tokens` positions fit in `memory` bytes at once, beside weights of `weights` bytes."""
+    return memory // (bytes_per_token * tokens)
