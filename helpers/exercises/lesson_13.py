@@ -14,11 +14,11 @@ PREDICTION_TEXT = "The key/value cache of a language model stores the keys and v
 # Configs whose caches tell the plausible formulas apart: grouped-query attention with a head dimension that is not
 # hidden_size ÷ heads (as Qwen3's and Gemma's), a GPT-2 config that has no num_key_value_heads at all, and 16-bit dtypes.
 CONFIGS = [
-    ("grouped-query, head_dim set", LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=3,
+    (message("grouped-query attention, head_dim set"), LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=3,
                                                 num_attention_heads=4, num_key_value_heads=2, head_dim=32), torch.bfloat16),
-    ("GPT-2", GPT2Config(vocab_size=64, n_embd=32, n_layer=2, n_head=4, n_positions=64, bos_token_id=0,
+    (message("GPT-2"), GPT2Config(vocab_size=64, n_embd=32, n_layer=2, n_head=4, n_positions=64, bos_token_id=0,
                           eos_token_id=0), torch.float32),
-    ("multi-head", LlamaConfig(vocab_size=64, hidden_size=48, intermediate_size=64, num_hidden_layers=2,
+    (message("multi-head attention"), LlamaConfig(vocab_size=64, hidden_size=48, intermediate_size=64, num_hidden_layers=2,
                                num_attention_heads=3, num_key_value_heads=3), torch.float16),
 ]
 SHAPES = [(7, 1), (5, 3)]  # (tokens, batch)
@@ -32,7 +32,7 @@ def measured_cache_bytes(model, tokens: int, batch: int) -> int:
     return sum(layer.keys.nbytes + layer.values.nbytes for layer in cache.layers)
 
 
-def described(name: str, config, dtype: torch.dtype) -> Message:
+def described(name: Message, config, dtype: torch.dtype) -> Message:
     """A config as the check's messages name it."""
     heads = config.num_attention_heads
     return message("the {name} config ({layers} layers, {heads} query heads, {kv} key/value heads, head dimension "
