@@ -93,8 +93,9 @@ def cache_memory(bytes_per_token: int, weights_bytes: int, memory_bytes: int, co
         ax.plot(lengths, (weights_bytes + batch * lengths * bytes_per_token) / gb, label=f"weights + cache, batch {batch}")
     ax.axhline(weights_bytes / gb, color="tab:gray", linestyle=":", label="weights alone")
     ax.axhline(memory_bytes / gb, color="tab:red", linestyle="--", label="this machine's memory")
-    ax.set(title="Memory against context length", xlabel="tokens per sequence", ylabel="GB", yscale="log", xlim=(0, context))
-    ax.legend(frameon=False, fontsize=8)
+    ax.set(title="Memory against context length", xlabel="tokens per sequence", ylabel="GB", yscale="log", xlim=(0, context),
+           ylim=(None, 3 * memory_bytes / gb))
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     plt.close(fig)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import numbers
+import operator
 from typing import Any
 
 import torch
-from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig
+from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig, MixtralConfig
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
 from helpers.language import Message, message
 
 PREDICTION_TEXT = "The key/value cache of a language model stores the keys and values of every position it has seen"
 # Configs whose caches tell the plausible formulas apart: grouped-query attention with a head dimension that is not
-# hidden_size ÷ heads (as Qwen3's and Gemma's), a GPT-2 config that has no num_key_value_heads at all, and 16-bit dtypes.
+# hidden_size ÷ heads (as Qwen3's and Gemma's), so that key/value heads × head dimension is not hidden_size either; a
+# config whose head_dim is None (Mixtral's); a GPT-2 config that has no num_key_value_heads at all; and 16-bit dtypes.
 CONFIGS = [
-    (message("grouped-query attention, head_dim set"), LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=3,
-                                                num_attention_heads=4, num_key_value_heads=2, head_dim=32), torch.bfloat16),
+    (message("grouped-query attention, head_dim set"),
+     LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=24), torch.bfloat16),
+    (message("mixture of experts, head_dim None"),
+     MixtralConfig(vocab_size=64, hidden_size=32, intermediate_size=32, num_hidden_layers=2, num_attention_heads=4,
+                   num_key_value_heads=1, num_local_experts=2, num_experts_per_tok=1), torch.float32),
     (message("GPT-2"), GPT2Config(vocab_size=64, n_embd=32, n_layer=2, n_head=4, n_positions=64, bos_token_id=0,
                           eos_token_id=0), torch.float32),
     (message("multi-head attention"), LlamaConfig(vocab_size=64, hidden_size=48, intermediate_size=64, num_hidden_layers=2,
@@ -52,7 +59,7 @@ def check_cache_bytes(call: Runner, model, tokenizer) -> Message:
     for what, config, dtype, built in cases:
         for tokens, batch in SHAPES:
             got = call(config, tokens, batch, dtype)
-            if isinstance(got, bool) or not isinstance(got, (int, float)) and not (
+            if isinstance(got, bool) or not isinstance(got, numbers.Real) and not (
                     isinstance(got, torch.Tensor) and got.numel() == 1):
                 raise Fail("{name} returned {kind}; it should return a number of bytes.", name=call.name,
                            kind=kind_of(got))
@@ -61,8 +68,8 @@ def check_cache_bytes(call: Runner, model, tokenizer) -> Message:
                 raise Fail("for {what}, {tokens} tokens × {batch} sequences: you return {got} bytes, but the cache "
                            "measures {want:,} bytes.", what=what, tokens=tokens, batch=batch, got=format(float(got), ",g"),
                            want=want)
-    return message("your bytes equal the measured caches of {count} configs (grouped-query, multi-head, GPT-2; "
-                   "float32, bfloat16 and float16), at every batch and length tried.", count=len(cases))
+    return message("your bytes equal the measured caches of {count} configs (grouped-query, mixture of experts, GPT-2, "
+                   "multi-head; float32, bfloat16 and float16), at every batch and length tried.", count=len(cases))
 
 
 def check_max_sequences(call: Runner, model, tokenizer) -> Message:
@@ -77,11 +84,15 @@ def check_max_sequences(call: Runner, model, tokenizer) -> Message:
     for bytes_per_token, tokens, memory, weights_bytes in cases:
         got = call(bytes_per_token, tokens, memory, weights_bytes)
         want = max(0, (memory - weights_bytes) // (bytes_per_token * tokens))
-        if isinstance(got, bool) or not isinstance(got, int):
+        if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             raise Fail("{name} returned {kind}; it should return a whole number of sequences (an int).", name=call.name,
                        kind=kind_of(got))
+        got = operator.index(got)
+        if got < 0:
+            raise Fail("with {memory:,} bytes of memory and weights of {weights:,} bytes, you answer {got} sequences: a "
+                       "count below zero.", memory=memory, weights=weights_bytes, got=got)
         if got != want:
-            used = weights_bytes + max(got, 0) * bytes_per_token * tokens
+            used = weights_bytes + got * bytes_per_token * tokens
             raise Fail("with {memory:,} bytes of memory, weights of {weights:,} bytes and {tokens} tokens per sequence "
                        "at {per_token:,} bytes each, you answer {got}: {got} such sequences and the weights take "
                        "{used:,} bytes.", memory=memory, weights=weights_bytes, tokens=tokens, per_token=bytes_per_token,

@@ -1,4 +1,4 @@
-# Reads the bytes per number from torch.finfo and the optional sizes with getattr defaults.
+# Reads the optional sizes with getattr defaults, which a config that sets head_dim to None (Mixtral's) defeats.
 import torch
 
 
