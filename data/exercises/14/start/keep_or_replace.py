@@ -1,0 +1,8 @@
+import torch
+
+
+def keep_or_replace(p, q, token, generator):
+    """The token to keep at one position of speculative sampling: the draft's, or a replacement, distributed as p."""
+    if p[token] >= q[token]:
+        return token
+    return int(torch.multinomial(p, 1, generator=generator))

@@ -1,0 +1,10 @@
+# Replaces from max(0, q - p), the draft's excess, instead of the target's.
+import torch
+
+
+def keep_or_replace(p, q, token, generator):
+    """The token to keep at one position of speculative sampling: the draft's, or a replacement, distributed as p."""
+    if torch.rand((), generator=generator, device=p.device) < p[token] / q[token]:
+        return token
+    residual = (q - p).clamp(min=0)
+    return int(torch.multinomial(residual / residual.sum(), 1, generator=generator))

