@@ -15,8 +15,8 @@ LEVEL = 1e-4  # a chi-square p-value below this rejects a rule; a right rule is 
 # The target's p and two drafts' q over six tokens: a draft that disagrees with the target, and an n-gram draft whose q
 # is all on one token (as lesson 14's loop uses it).
 P = torch.tensor([0.40, 0.25, 0.15, 0.10, 0.06, 0.04], dtype=torch.float64)
-DRAFTS = {"a model draft": torch.tensor([0.10, 0.10, 0.40, 0.25, 0.05, 0.10], dtype=torch.float64),
-          "an n-gram draft": torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0, 0.0], dtype=torch.float64)}
+DRAFTS = [(message("a model draft"), torch.tensor([0.10, 0.10, 0.40, 0.25, 0.05, 0.10], dtype=torch.float64)),
+          (message("an n-gram draft"), torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0, 0.0], dtype=torch.float64))]
 
 
 def greedy_one_by_one(model, ids: list[int], count: int) -> list[int]:
@@ -74,7 +74,7 @@ def percentages(values: torch.Tensor) -> str:
 def check_keep_or_replace(call: Runner, model, tokenizer) -> Message:
     """Over many seeded draws from two drafts, the kept tokens are distributed as p, the draft's token is kept as often
     as the rule keeps it (the sum of min(p, q)), and the same seed gives the same tokens."""
-    for what, q in DRAFTS.items():
+    for what, q in DRAFTS:
         guesses, kept = draws(call, q, seed=0)
         if any(not 0 <= token < len(P) for token in kept):
             raise Fail("{name} returned a token outside the vocabulary of {size}.", name=call.name, size=len(P))
@@ -82,14 +82,14 @@ def check_keep_or_replace(call: Runner, model, tokenizer) -> Message:
         value = chi_square_p_value(frequencies, P)
         if value < LEVEL:
             raise Fail("with {what}, over {draws:,} draws, the tokens you keep come out {got} of the time where the "
-                       "target's probabilities are {want} (a chi-square test's p-value of {value:.2g}).", what=message(what),
+                       "target's probabilities are {want} (a chi-square test's p-value of {value:.2g}).", what=what,
                        draws=DRAWS, got=percentages(frequencies / DRAWS), want=percentages(P), value=value)
         rate = sum(a == b for a, b in zip(guesses, kept)) / DRAWS
         agreement = float(torch.minimum(P, q).sum())
         if abs(rate - agreement) > 4 * (agreement * (1 - agreement) / DRAWS) ** 0.5:
             raise Fail("with {what}, you keep the draft's token in {rate:.1%} of the draws, where the draft and the target "
                        "share {agreement:.1%} of their probability: each guess replaced when it could have been kept ends "
-                       "a round of guesses early.", what=message(what), rate=rate, agreement=agreement)
+                       "a round of guesses early.", what=what, rate=rate, agreement=agreement)
         torch.manual_seed(1)  # the global generator moves between the two runs: only `generator` may feed the rule
         again = draws(call, q, seed=0)[1]
         if again != kept:
