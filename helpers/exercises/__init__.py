@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 import inspect
 import linecache
+import numbers
 import pkgutil
 import threading
 import time
@@ -204,6 +205,8 @@ def token_ids(value: Any, name: str) -> list[int]:
         value = value[0]
     if isinstance(value, torch.Tensor) and value.dim() == 1 and not value.is_floating_point():
         return value.tolist()
+    if not isinstance(value, torch.Tensor) and getattr(value, "ndim", None) == 1 and hasattr(value, "tolist"):
+        value = value.tolist()  # a numpy array
     if isinstance(value, Sequence) and not isinstance(value, str):
         try:
             return [token_id(i, name) for i in value]  # ints, or one-element tensors such as argmax()
@@ -214,11 +217,11 @@ def token_ids(value: Any, name: str) -> list[int]:
 
 
 def token_id(value: Any, name: str) -> int:
-    """A returned single token id as an int: an int, or an integer tensor with one element."""
+    """A returned single token id as an int: an int (numpy's included), or an integer tensor with one element."""
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
         return int(value.item())
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
     raise Fail("{name} returned {kind}; it should return one token id (an int, e.g. tensor.item()).", name=name,
                kind=kind_of(value))
 
