@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import psutil
 import torch
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -15,6 +16,13 @@ def accelerator_available(kind: str) -> bool:
     if kind == "cuda":
         return torch.cuda.is_available()
     return kind == "mps" and torch.backends.mps.is_available()
+
+
+def memory_bytes(device: str) -> int:
+    """The memory the model and its key/value cache share on the device: a CUDA GPU's own, else the machine's."""
+    if str(device).startswith("cuda"):
+        return torch.cuda.get_device_properties(device).total_memory
+    return psutil.virtual_memory().total
 
 
 def pick_device() -> str:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from helpers.devices import half_dtype, pick_device, pick_dtype
+from helpers.devices import half_dtype, memory_bytes, pick_device, pick_dtype
 
 
 @pytest.fixture
@@ -80,3 +80,11 @@ def test_cuda_index_must_exist(machine, monkeypatch):
     monkeypatch.setenv("WORKBOOK_DEVICE", "cuda:1")
     with pytest.raises(ValueError, match="sees 1 CUDA device"):
         pick_device()
+
+
+def test_memory_is_the_gpus_own_on_cuda_and_the_machines_elsewhere(monkeypatch):
+    import psutil
+
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device: type("Properties", (), {"total_memory": 16 * 2**30}))
+    assert memory_bytes("cuda:0") == 16 * 2**30
+    assert memory_bytes("cpu") == memory_bytes("mps") == psutil.virtual_memory().total != 16 * 2**30
