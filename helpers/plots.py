@@ -85,14 +85,14 @@ def throughput_and_latency(tokens_per_s: Mapping[int, float], latency_s: Mapping
 
 def cache_memory(bytes_per_token: int, weights_bytes: int, memory_bytes: int, context: int,
                  batches: Sequence[int]) -> Figure:
-    """The weights plus the key/value cache against context length, one line per batch size, under the machine's memory."""
+    """The weights plus the key/value cache against context length, one line per batch size, under the device's memory."""
     gb = 1e9
     lengths = np.linspace(0, context, 65)
     fig, ax = plt.subplots(figsize=(8, 3.8))
     for batch in batches:
         ax.plot(lengths, (weights_bytes + batch * lengths * bytes_per_token) / gb, label=f"weights + cache, batch {batch}")
     ax.axhline(weights_bytes / gb, color="tab:gray", linestyle=":", label="weights alone")
-    ax.axhline(memory_bytes / gb, color="tab:red", linestyle="--", label="this machine's memory")
+    ax.axhline(memory_bytes / gb, color="tab:red", linestyle="--", label="the device's memory")
     ax.set(title="Memory against context length", xlabel="tokens per sequence", ylabel="GB", yscale="log", xlim=(0, context),
            ylim=(None, 3 * memory_bytes / gb))
     ax.legend(frameon=False, fontsize=8, loc="lower right")

@@ -74,16 +74,15 @@ def check_cache_bytes(call: Runner, model, tokenizer) -> Message:
 
 def check_max_sequences(call: Runner, model, tokenizer) -> Message:
     """The largest whole number of sequences whose cache fits beside the weights, for machines small and large."""
-    config = model.config.get_text_config()
-    heads = config.num_attention_heads
-    per_token = 2 * config.num_hidden_layers * (getattr(config, "num_key_value_heads", None) or heads) * (
-        getattr(config, "head_dim", None) or config.hidden_size // heads) * model.dtype.itemsize
+    per_token = measured_cache_bytes(model, tokens=1, batch=1)
     weights = sum(parameter.nbytes for parameter in model.parameters())
     cases = [(per_token, 4096, 24 * 10**9, weights), (per_token, 512, weights + 3 * 512 * per_token - 1, weights),
              (per_token, 8192, weights + 2 * 8192 * per_token, weights), (per_token, 2048, weights // 2, weights)]
+    wants = []
     for bytes_per_token, tokens, memory, weights_bytes in cases:
         got = call(bytes_per_token, tokens, memory, weights_bytes)
         want = max(0, (memory - weights_bytes) // (bytes_per_token * tokens))
+        wants.append(want)
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             raise Fail("{name} returned {kind}; it should return a whole number of sequences (an int).", name=call.name,
                        kind=kind_of(got))
@@ -98,8 +97,7 @@ def check_max_sequences(call: Runner, model, tokenizer) -> Message:
                        "{used:,} bytes.", memory=memory, weights=weights_bytes, tokens=tokens, per_token=bytes_per_token,
                        got=got, used=used)
     return message("{count} machines, from one that cannot hold the weights to one with room for {most:,} sequences: "
-                   "each answer is the most sequences that fit beside the weights.", count=len(cases),
-                   most=max(0, (cases[0][2] - cases[0][3]) // (cases[0][0] * cases[0][1])))
+                   "each answer is the most sequences that fit beside the weights.", count=len(cases), most=max(wants))
 
 
 EXERCISES = [
