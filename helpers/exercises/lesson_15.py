@@ -62,7 +62,7 @@ def blocks_to_encode() -> list[tuple[Message, np.ndarray]]:
     shipped = shipped_blocks()
     generator = np.random.default_rng(0)
     cases = [(message("block {index} of the shipped file's blk.0.ffn_down", index=7 * i), block)
-             for i, block in enumerate(shipped)]
+             for i, block in enumerate(shipped)]  # the first cases: check_q4_1_block knows them by their number
     cases += [(message("a block of normal numbers (seed {seed})", seed=seed), np.random.default_rng(seed).normal(0, 0.05, BLOCK))
               for seed in range(4)]
     cases += [(message("a block of weights between 0.5 and 1"), generator.uniform(0.5, 1.0, BLOCK)),
@@ -89,12 +89,19 @@ def block_bytes(value: Any, name: str) -> np.ndarray:
 
 def check_q4_1_block(call: Runner, model, tokenizer) -> Message:
     """The answer's bytes, decoded by the gguf package as llama.cpp decodes them, give back every weight of each block
-    within half a step of the block's 16 levels (with float16's rounding of the scale and the minimum)."""
+    within half a step of the block's 16 levels (with float16's rounding of the scale and the minimum), and the shipped
+    file's blocks, already on Q4_1's grid, exactly."""
     import gguf
 
-    for what, values in blocks_to_encode():
+    for index, (what, values) in enumerate(blocks_to_encode()):
         data = block_bytes(call(values.copy()), call.name)
         decoded = gguf.dequantize(data.reshape(1, BLOCK_BYTES), gguf.GGMLQuantizationType.Q4_1).reshape(-1)
+        if index < len(shipped_blocks()) and not np.array_equal(decoded, values):
+            wrong = int(np.flatnonzero(decoded != values)[0])
+            raise Fail("for {what}, whose weights a Q4_1 block already holds exactly: weight {index} is {value:.6g}, and "
+                       "your 20 bytes decode it (gguf.dequantize) as {got:.6g}; {count} of the 32 weights do not come "
+                       "back as they were.", what=what, index=wrong, value=float(values[wrong]), got=float(decoded[wrong]),
+                       count=int((decoded != values).sum()))
         low, high = float(values.min()), float(values.max())
         step = (high - low) / 15
         tolerance = step / 2 + 2.0**-10 * (15 * step + abs(low)) + 1e-12  # float16 keeps 11 bits of d and m
@@ -106,22 +113,24 @@ def check_q4_1_block(call: Runner, model, tokenizer) -> Message:
                        "its largest ({high:.6g}) bring every weight within half a step.", what=what, index=worst,
                        value=float(values[worst]), got=float(decoded[worst]),
                        off=float(errors[worst] / step) if step else float("inf"), low=low, high=high)
-    return message("llama.cpp's decoder gives back every weight of {count} blocks (the shipped file's, normal numbers, "
-                   "all positive, all negative, all equal) within half a step of its block's 16 levels.",
+    return message("llama.cpp's decoder gives back every weight of {count} blocks (normal numbers, all positive, all "
+                   "negative, all equal) within half a step of its block's 16 levels, and the shipped file's exactly.",
                    count=len(blocks_to_encode()))
 
 
 def matrices(model) -> list[tuple[Message, torch.Tensor]]:
-    """Weight matrices whose best settings differ: this model's own layer, normal numbers, and heavy-tailed numbers
-    (normal divided by the root of a chi-square with 3 degrees of freedom: Student's t, whose outliers small groups
-    contain)."""
+    """Weight matrices whose best settings differ: this model's own layer, normal numbers, heavy-tailed numbers (normal
+    divided by the root of a chi-square with 3 degrees of freedom: Student's t, whose outliers small groups contain), and
+    numbers in two clusters, near -1 and 1 (where the largest or the mean absolute error would choose otherwise)."""
     weight = studied_weight(model)
     weight = weight.reshape(-1, 256)[:384].reshape(-1, 1024) if weight.numel() >= 384 * 256 else weight.reshape(-1, 256)
     generator = torch.Generator().manual_seed(0)
     normal = torch.randn(96, 1024, generator=generator)
     chi = torch.randn(3, 96, 1024, generator=generator).pow(2).sum(0)
+    clusters = torch.where(torch.rand(96, 1024, generator=generator) < 0.5, -1.0, 1.0) + 0.05 * normal
     return [(message("this notebook's model's layer"), weight), (message("normal numbers"), normal),
-            (message("heavy-tailed numbers (Student's t)"), normal / (chi / 3).sqrt())]
+            (message("heavy-tailed numbers (Student's t)"), normal / (chi / 3).sqrt()),
+            (message("numbers in two clusters, near -1 and 1"), clusters)]
 
 
 def cost(bits: int, group: int) -> float:
@@ -167,8 +176,8 @@ def check_best_setting(call: Runner, model, tokenizer) -> Message:
         raise Fail("for a budget of {budget:g} bits per weight, which no setting fits (the cheapest takes {cheapest:g}), "
                    "{name} returned {got!r}, and the caller goes on as if it fitted.", budget=TOO_SMALL, name=call.name,
                    cheapest=cost(BITS[0], GROUPS[-1]), got=got)
-    return message("for {count} budgets on three matrices (this model's layer, normal and heavy-tailed numbers), each "
-                   "choice fits and errs least, and a budget nothing fits is refused.", count=len(BUDGETS))
+    return message("for {count} budgets on four matrices (this model's layer, normal, heavy-tailed and clustered numbers), "
+                   "each choice fits and errs least, and a budget nothing fits is refused.", count=len(BUDGETS))
 
 
 EXERCISES = [
