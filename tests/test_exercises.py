@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import openai
 import pytest
 import torch
@@ -305,7 +304,7 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                  "scores": torch.tensor([2.0, 1.0, 1.0, -1.0]), "temperature": 0.7, "top_k": 2,
                  "config": model.config, "tokens": 7, "batch": 2, "dtype": torch.bfloat16, "bytes_per_token": 46080,
                  "memory": 10**9, "weights": 10**8, "guesses": [5, 6], "p": torch.tensor([0.5, 0.3, 0.2]),
-                 "q": torch.tensor([0.2, 0.2, 0.6]), "token": 2, "values": np.linspace(-1, 2, 32, dtype=np.float32),
+                 "q": torch.tensor([0.2, 0.2, 0.6]), "token": 2, "values": torch.linspace(-1, 2, 32).numpy(),
                  "weight": torch.randn(4, 256, generator=torch.Generator().manual_seed(0)), "budget": 5.0,
                  "quantize": lambda weight, bits, group: weight.reshape(-1, group).mean(1, keepdim=True).expand(-1, group).reshape(weight.shape)}
     servers = contextlib.ExitStack()  # a server for the exercises that take a client, started at the first one
