@@ -1,4 +1,5 @@
-"""Can bitsandbytes and torchao quantize here, make 4-bit layers compute alike on every CPU, compare with full precision."""
+"""Can bitsandbytes and torchao quantize here, make 4-bit layers compute alike on every CPU, compare with full precision,
+and which layers a quantization recipe changes."""
 
 from __future__ import annotations
 
@@ -46,6 +47,22 @@ def untie_output_layer(model: torch.nn.Module) -> torch.nn.Module:
     if output is not None and output.weight is table.weight:
         output.weight = torch.nn.Parameter(table.weight.detach().clone(), requires_grad=False)
     return model
+
+
+def linear_layers(model: torch.nn.Module) -> dict[str, torch.nn.Module]:
+    """The model's linear layers by name (GPT-2's Conv1D among them), but its output layer, which bitsandbytes too
+    leaves unquantized."""
+    from transformers.pytorch_utils import Conv1D
+
+    output = model.get_output_embeddings()
+    return {name: module for name, module in model.named_modules()
+            if isinstance(module, (torch.nn.Linear, Conv1D)) and module is not output}
+
+
+def studied_layer(linears: dict[str, torch.nn.Module]) -> str:
+    """The layer lesson 15 studies: the first layer's down-projection (the GGUF file's blk.0.ffn_down) where the model
+    has one, else its first linear layer."""
+    return "model.layers.0.mlp.down_proj" if "model.layers.0.mlp.down_proj" in linears else next(iter(linears))
 
 
 def use_reference_cpu_kernel(model: torch.nn.Module) -> int:

@@ -11,6 +11,7 @@ import torch
 
 from helpers.exercises import Exercise, Fail, Prediction, Runner, kind_of
 from helpers.language import Message, message
+from helpers.quantization import linear_layers, studied_layer
 
 BLOCK, BLOCK_BYTES = 32, 20  # a Q4_1 block: 32 weights in 20 bytes
 BITS = (2, 3, 4, 8)
@@ -20,15 +21,9 @@ TOO_SMALL = 2.0  # below every setting's cost: 2 bits in groups of 256 take 2.12
 
 
 def studied_weight(model) -> torch.Tensor:
-    """The weights lesson 15 studies: the first layer's down-projection where the model has one, else its first linear
-    layer's (the output layer left out), in float32 on the CPU."""
-    from transformers.pytorch_utils import Conv1D
-
-    output = model.get_output_embeddings()
-    linears = {name: module for name, module in model.named_modules()
-               if isinstance(module, (torch.nn.Linear, Conv1D)) and module is not output}
-    name = "model.layers.0.mlp.down_proj" if "model.layers.0.mlp.down_proj" in linears else next(iter(linears))
-    return linears[name].weight.detach().float().cpu()
+    """The weights of the layer lesson 15 studies, in float32 on the CPU."""
+    linears = linear_layers(model)
+    return linears[studied_layer(linears)].weight.detach().float().cpu()
 
 
 def zero_point(weight: torch.Tensor, bits: int, group: int) -> torch.Tensor:
@@ -93,7 +88,8 @@ def check_q4_1_block(call: Runner, model, tokenizer) -> Message:
     file's blocks, already on Q4_1's grid, exactly."""
     import gguf
 
-    for index, (what, values) in enumerate(blocks_to_encode()):
+    cases = blocks_to_encode()
+    for index, (what, values) in enumerate(cases):
         data = block_bytes(call(values.copy()), call.name)
         decoded = gguf.dequantize(data.reshape(1, BLOCK_BYTES), gguf.GGMLQuantizationType.Q4_1).reshape(-1)
         if index < len(shipped_blocks()) and not np.array_equal(decoded, values):
@@ -115,7 +111,7 @@ def check_q4_1_block(call: Runner, model, tokenizer) -> Message:
                        off=float(errors[worst] / step) if step else float("inf"), low=low, high=high)
     return message("llama.cpp's decoder gives back every weight of {count} blocks (normal numbers, all positive, all "
                    "negative, all equal) within half a step of its block's 16 levels, and the shipped file's exactly.",
-                   count=len(blocks_to_encode()))
+                   count=len(cases))
 
 
 def matrices(model) -> list[tuple[Message, torch.Tensor]]:
@@ -140,7 +136,8 @@ def cost(bits: int, group: int) -> float:
 def check_best_setting(call: Runner, model, tokenizer) -> Message:
     """Against every budget, the answer fits and errs no more than the best setting that fits; a budget that nothing
     fits is refused with ValueError."""
-    for what, weight in matrices(model):
+    cases = matrices(model)
+    for what, weight in cases:
         errors = {(bits, group): relative_error(zero_point(weight, bits, group), weight) for bits in BITS for group in GROUPS}
         for budget in BUDGETS:
             got = call(weight.clone(), budget, zero_point)
@@ -165,7 +162,7 @@ def check_best_setting(call: Runner, model, tokenizer) -> Message:
                            budget=budget, bits=bits, group=group, cost=cost(bits, group), error=errors[(bits, group)],
                            best_bits=best[0], best_group=best[1], best_cost=cost(*best), best_error=fitting[best])
     try:
-        got = call.function(matrices(model)[1][1], TOO_SMALL, zero_point)
+        got = call.function(cases[1][1], TOO_SMALL, zero_point)
     except ValueError:
         pass
     except Exception as error:  # noqa: BLE001 - the learner's code may raise anything
