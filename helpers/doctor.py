@@ -1,6 +1,7 @@
 """The doctor for your own `generate` calls: it names the workbook's pitfalls in a call, before or while it runs.
 
     findings = check(model, tokenizer, inputs, max_new_tokens=40)   # one call, nothing generated
+    findings = check_template(tokenizer, messages, tools=tools)       # what the chat template ignores
     with watch(model, tokenizer, reproducible=True):                 # every generate call inside the block
         model.generate(**inputs, do_sample=True)
 
@@ -232,6 +233,29 @@ def check(model, tokenizer, inputs=None, /, *, language: str = "en", **generate_
     """The pitfalls in `model.generate(inputs, **generate_kwargs)`, without generating, said in `language` when printed;
     never raises on the call."""
     return _checked(model, tokenizer, inputs, generate_kwargs, check_language(language))
+
+
+def check_template(tokenizer, conversation, /, *, language: str = "en", **template_kwargs) -> list[Finding]:
+    """The arguments of `tokenizer.apply_chat_template(conversation, **template_kwargs)` that its chat template ignores:
+    `tools`, `documents` or a template variable (enable_thinking=...) without which it renders the same prompt."""
+    check_language(language)
+    known = set(inspect.signature(tokenizer.apply_chat_template).parameters) - {"tools", "documents", "kwargs"}
+    rendering = {key: value for key, value in template_kwargs.items() if key not in {"tokenize", "return_dict", "return_tensors"}}
+    given = [key for key, value in rendering.items() if key not in known and value is not None]
+    if not given:
+        return []
+    try:
+        prompt = tokenizer.apply_chat_template(conversation, tokenize=False, **rendering)
+        ignored = [key for key in given
+                   if tokenizer.apply_chat_template(conversation, tokenize=False, **{k: v for k, v in rendering.items() if k != key}) == prompt]
+    except Exception as error:  # noqa: BLE001 - a template that raises is the learner's to see when they call it
+        return [replace(_cannot("the chat template", "rendering the conversation failed ({error}).", error=type(error).__name__),
+                        language=language)]
+    findings = [pitfall(
+        "template ignores an argument", "the chat template renders the same prompt with or without {arguments}: what you passed never reaches the model.",
+        "use a chat template that renders it (tokenizer.chat_template = ...), or put it into a message yourself.",
+        "notebook 16, 'A template without tools drops them'", arguments=_commas(ignored))] if ignored else []
+    return [replace(finding, language=language) for finding in findings]
 
 
 def _checked(model, tokenizer, inputs: Any, kwargs: Mapping[str, Any], language: str) -> list[Finding]:

@@ -1,5 +1,5 @@
-"""Constrained output's plumbing: llguidance's tokenizer and a checked grammar for a JSON schema, and the replies' verdicts
-(the logits processor itself is written in notebook 11)."""
+"""Constrained output: llguidance's tokenizer, a checked grammar for a JSON schema, notebook 11's logits processor (kept
+here, as the notebook writes it, for later lessons), and the replies' verdicts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 import jsonschema
 import llguidance.hf
+import torch
 from llguidance import LLMatcher, LLTokenizer
-from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+from transformers import LogitsProcessor, PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 from helpers.generation import one_line
 
@@ -47,6 +48,35 @@ def json_schema_grammar(schema: dict[str, Any] | str, tokenizer: PreTrainedToken
         raise ValueError(f"llguidance cannot compile this JSON schema: {one_line(problem)}. "
                          "Fix: correct that part of the schema, or drop the keyword if llguidance does not support it.")
     return grammar
+
+
+class JSONSchemaLogitsProcessor(LogitsProcessor):
+    """Lets each row of a batch produce only JSON that matches the schema, then EOS."""
+
+    def __init__(self, tokenizer, schema):
+        self.ll_tokenizer = ll_tokenizer(tokenizer)  # llguidance's view of the vocabulary
+        self.grammar = json_schema_grammar(schema, tokenizer)  # a ValueError here if the schema cannot compile
+        self.matchers, self.previous = [], None
+
+    def __call__(self, input_ids, scores):
+        previous, self.previous = self.previous, input_ids
+        if previous is None or input_ids.shape[1] != previous.shape[1] + 1 or not torch.equal(input_ids[:, :-1], previous):
+            self.matchers = [LLMatcher(self.ll_tokenizer, self.grammar) for _ in input_ids]  # a new generate call
+        else:
+            for matcher, token in zip(self.matchers, input_ids[:, -1].tolist()):
+                if not matcher.is_stopped():  # a finished row is fed pad tokens: not its text
+                    matcher.consume_token(token)
+        allowed = torch.zeros_like(scores, dtype=torch.bool)
+        for row, matcher in enumerate(self.matchers):
+            if matcher.is_error():
+                error = " ".join(matcher.get_error().split())  # one line
+                raise RuntimeError(f"row {row}: {error}. Put this processor last, and do not use beam search.")
+            if matcher.is_stopped():  # the JSON is complete: only EOS from now on
+                allowed[row, self.ll_tokenizer.eos_token] = True
+            else:
+                mask = torch.frombuffer(bytearray(matcher.compute_logit_bias()), dtype=torch.uint8) > 0
+                allowed[row, : len(mask)] = mask[: scores.shape[1]]
+        return scores.masked_fill(~allowed, float("-inf"))
 
 
 def fenced_json(text: str) -> str:

@@ -306,7 +306,9 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                  "memory": 10**9, "weights": 10**8, "guesses": [5, 6], "p": torch.tensor([0.5, 0.3, 0.2]),
                  "q": torch.tensor([0.2, 0.2, 0.6]), "token": 2, "values": torch.linspace(-1, 2, 32).numpy(),
                  "weight": torch.randn(4, 256, generator=torch.Generator().manual_seed(0)), "budget": 5.0,
-                 "quantize": lambda weight, bits, group: weight.reshape(-1, group).mean(1, keepdim=True).expand(-1, group).reshape(weight.shape)}
+                 "quantize": lambda weight, bits, group: weight.reshape(-1, group).mean(1, keepdim=True).expand(-1, group).reshape(weight.shape),
+                 "reply": {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "add", "arguments": {"a": 1, "b": 2}}}]},
+                 "functions": {"add": lambda a, b: a + b}}
     servers = contextlib.ExitStack()  # a server for the exercises that take a client, started at the first one
 
     def client() -> openai.OpenAI:

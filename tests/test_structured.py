@@ -142,3 +142,16 @@ def test_fenced_json_and_validity():
     assert json_validity(fenced_json(reply), schema) == (True, True)
     assert json_validity('{"a": "one"}', schema) == (True, False)
     assert fenced_json("no fence") == "no fence"
+
+
+def test_the_helpers_processor_is_notebook_11s_class_as_written():
+    """helpers.structured keeps notebook 11's processor for later lessons: the same source, line for line, so that what
+    notebook 16 imports is what notebook 11 teaches."""
+    import inspect
+
+    from helpers import structured
+
+    cell = next(cell.source for cell in nbformat.read(NOTEBOOK, as_version=4).cells
+                if "class JSONSchemaLogitsProcessor(" in cell.source)
+    written = cell[cell.index("class JSONSchemaLogitsProcessor("):].rstrip()
+    assert inspect.getsource(structured.JSONSchemaLogitsProcessor).rstrip() == written

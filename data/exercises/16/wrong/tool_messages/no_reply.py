@@ -1,0 +1,19 @@
+# mistake: returns the tool messages without the assistant's reply, so the model never sees the call it made
+import json
+
+
+def tool_messages(reply, functions):
+    messages = []
+    for call in reply.get("tool_calls") or []:
+        name, arguments = call["function"]["name"], call["function"]["arguments"]
+        try:
+            if isinstance(arguments, str):
+                arguments = json.loads(arguments)
+            content = json.dumps(functions[name](**arguments))
+        except Exception as error:
+            content = f"error: {type(error).__name__}: {error} ({name})"
+        message = {"role": "tool", "content": content}
+        if call.get("id"):
+            message["tool_call_id"] = call["id"]
+        messages.append(message)
+    return messages
