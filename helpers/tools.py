@@ -12,14 +12,15 @@ from helpers import DATA_DIR
 
 TOOL_TEMPLATE = (DATA_DIR / "templates" / "tool_calls.jinja").read_text()
 # How parse_response reads a reply of TOOL_TEMPLATE's format: the reply starts after the anchor, each JSON object between
-# <tool_call> tags becomes one entry of "tool_calls" in the OpenAI shape, and the rest, up to <|im_end|>, is "content".
+# <tool_call> tags becomes one entry of "tool_calls" in the OpenAI shape, and the text around them, up to <|im_end|>, is
+# "content" (its pieces joined by a newline: without "repeats", a piece after a call would replace the one before it).
 RESPONSE_TEMPLATE: dict[str, Any] = {
     "defaults": {"role": "assistant"},
     "start_anchor": "<|im_start|>assistant\n",
     "fields": {
         "tool_calls": {"open_pattern": r"\s*<tool_call>", "close": "</tool_call>", "repeats": True, "content": "json",
                        "transform": {"type": "function", "function": "{content}"}},
-        "content": {"close_pattern": r"\s*<\|im_end\|>", "content": "text"},
+        "content": {"close_pattern": r"\s*<\|im_end\|>", "content": "text", "repeats": True, "join": "\n"},
     },
 }
 

@@ -45,9 +45,9 @@ def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True
     ids = dict(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     if arch == "llama":
         config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                             num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=True, **ids)
+                             num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True, **ids)
     else:
-        config = GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=256, **ids)
+        config = GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=2048, **ids)  # room for notebook 16's tool prompts
     torch.manual_seed(0)
     AutoModelForCausalLM.from_config(config).save_pretrained(path)
     tokenizer.save_pretrained(path)

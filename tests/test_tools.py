@@ -47,12 +47,18 @@ def test_a_call_the_template_writes_is_the_call_parse_response_reads(tokenizer):
              {"type": "function", "function": {"name": "shout", "arguments": '{"text": "hi", "times": 2}'}}]
     prompt = tokenizer.apply_chat_template(QUESTION, tools=[multiply, shout], chat_template=TOOL_TEMPLATE,
                                            add_generation_prompt=True, tokenize=False)
-    whole = tokenizer.apply_chat_template([*QUESTION, {"role": "assistant", "tool_calls": calls}], tools=[multiply, shout],
-                                          chat_template=TOOL_TEMPLATE, tokenize=False)
+    reply = {"role": "assistant", "content": "Let me compute.", "tool_calls": calls}
+    whole = tokenizer.apply_chat_template([*QUESTION, reply], tools=[multiply, shout], chat_template=TOOL_TEMPLATE, tokenize=False)
     assert whole.startswith(prompt)
-    parsed = tokenizer.parse_response(whole[len(prompt):], RESPONSE_TEMPLATE, prefix=prompt)
+    parsed = tokenizer.parse_response(whole[len(prompt):].removesuffix("\n"), RESPONSE_TEMPLATE, prefix=prompt)  # generation stops at <|im_end|>
     assert parsed["tool_calls"] == [calls[0], {**calls[1], "function": {"name": "shout", "arguments": {"text": "hi", "times": 2}}}]
-    assert "content" not in parsed
+    assert parsed["content"] == "Let me compute."
+
+
+def test_text_on_both_sides_of_a_call_is_kept(tokenizer):
+    reply = 'Sure.\n<tool_call>\n{"name": "multiply", "arguments": {"a": 6, "b": 7}}\n</tool_call>\nand more.<|im_end|>'
+    parsed = tokenizer.parse_response(reply, RESPONSE_TEMPLATE, prefix="<|im_start|>assistant\n")
+    assert parsed["content"] == "Sure.\nand more." and len(parsed["tool_calls"]) == 1
 
 
 def test_a_reply_started_by_the_template_is_read_from_inside_the_call(tokenizer):
@@ -68,6 +74,9 @@ def test_without_tools_the_template_renders_chatml_with_the_default_system_turn(
     rendered = tokenizer.apply_chat_template(QUESTION, chat_template=TOOL_TEMPLATE, add_generation_prompt=True, tokenize=False)
     assert rendered == ("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
                         "<|im_start|>user\nWhat is 6 times 7?<|im_end|>\n<|im_start|>assistant\n")
+    later_system = [*QUESTION, {"role": "assistant", "content": "42."}, {"role": "system", "content": "Be brief."}]
+    assert tokenizer.apply_chat_template(later_system, chat_template=TOOL_TEMPLATE, tokenize=False).endswith(
+        "<|im_start|>assistant\n42.<|im_end|>\n<|im_start|>system\nBe brief.<|im_end|>\n")  # only a first one is the system turn
     result = tokenizer.apply_chat_template([*QUESTION, {"role": "tool", "content": "42"}], chat_template=TOOL_TEMPLATE,
                                            tokenize=False)
     assert result.endswith("<|im_start|>user\n<tool_response>\n42\n</tool_response><|im_end|>\n")

@@ -12,7 +12,7 @@ def tool_messages(reply, functions):
             content = json.dumps(functions[name](**arguments))
         except KeyError:
             content = f"error: there is no tool named {name!r}"
-        except Exception as error:  # the tool's own error, or arguments that do not fit it: the model may try again
+        except Exception as error:  # noqa: BLE001 - the tool's own error, or arguments that do not fit it: the model may try again
             content = f"error: {type(error).__name__}: {error}"
         message = {"role": "tool", "content": content}
         if call.get("id"):

@@ -18,7 +18,7 @@ def tool_messages(reply, functions):
         elif arguments is not None:
             try:
                 content = str(tool(**arguments))
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001
                 content = f"{function['name']} failed: {error!r}"
         answer = {"role": "tool", "content": content}
         if "id" in call:

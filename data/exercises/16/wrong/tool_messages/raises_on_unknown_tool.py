@@ -11,7 +11,7 @@ def tool_messages(reply, functions):
         function = functions[name]
         try:
             content = json.dumps(function(**arguments))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001
             content = f"error: {type(error).__name__}: {error}"
         message = {"role": "tool", "content": content}
         if call.get("id"):

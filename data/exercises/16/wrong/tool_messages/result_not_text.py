@@ -10,7 +10,7 @@ def tool_messages(reply, functions):
             if isinstance(arguments, str):
                 arguments = json.loads(arguments)
             content = functions[name](**arguments)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001
             content = f"error: {type(error).__name__}: {error} ({name})"
         message = {"role": "tool", "content": content}
         if call.get("id"):

@@ -13,7 +13,7 @@ def tool_messages(reply, functions):
             if isinstance(arguments, str):
                 arguments = json.loads(arguments)
             message["content"] = json.dumps(functions[name](**arguments))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001
             message["content"] = f"error: {type(error).__name__}: {error} ({name})"
             messages.append(message)
             break
