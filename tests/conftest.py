@@ -47,9 +47,14 @@ def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True
         config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                              num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True, **ids)
     else:
-        config = GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=2048, **ids)  # room for notebook 16's tool prompts
+        config = GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=256, **ids)
     torch.manual_seed(0)
-    AutoModelForCausalLM.from_config(config).save_pretrained(path)
+    model = AutoModelForCausalLM.from_config(config)
+    if arch != "llama":  # room for notebook 16's tool prompts: 2,048 positions, the first 256 as drawn (tiled after them)
+        drawn = model.transformer.wpe.weight.data
+        model.transformer.wpe = torch.nn.Embedding.from_pretrained(drawn.repeat(8, 1), freeze=False)
+        model.config.n_positions = 2048
+    model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
 
