@@ -43,6 +43,7 @@ def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True
     if chat_template:
         tokenizer.chat_template = CHAT_TEMPLATE
     ids = dict(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    # 2,048 positions: notebook 16's tool prompts take about 1,100 of this tokenizer's tokens
     if arch == "llama":
         config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                              num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True, **ids)
@@ -50,7 +51,7 @@ def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True
         config = GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=256, **ids)
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(config)
-    if arch != "llama":  # room for notebook 16's tool prompts: 2,048 positions, the first 256 as drawn (tiled after them)
+    if arch != "llama":  # GPT-2's learned positions: the first 256 as drawn (the weights as before), tiled to 2,048
         drawn = model.transformer.wpe.weight.data
         model.transformer.wpe = torch.nn.Embedding.from_pretrained(drawn.repeat(8, 1), freeze=False)
         model.config.n_positions = 2048

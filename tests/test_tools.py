@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from conftest import CHAT_TEMPLATE
 from transformers import AutoTokenizer
 
 from helpers import doctor
+from helpers.exercises.lesson_16 import multiply
 from helpers.tools import RESPONSE_TEMPLATE, TOOL_TEMPLATE, call_schema
 
-CHATML = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + "
-          "'\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
 QUESTION = [{"role": "user", "content": "What is 6 times 7?"}]
-
-
-def multiply(a: int, b: int) -> int:
-    """Multiply two whole numbers.
-
-    Args:
-        a: The first number.
-        b: The second number.
-    """
-    return a * b
 
 
 def shout(text: str, times: int = 1) -> str:
@@ -97,7 +87,7 @@ def test_the_call_schema_takes_exactly_the_valid_calls():
 
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_the_doctor_names_each_argument_the_template_ignores(tokenizer, language):
-    tokenizer.chat_template = CHATML
+    tokenizer.chat_template = CHAT_TEMPLATE
     findings = doctor.check_template(tokenizer, QUESTION, tools=[multiply], enable_thinking=False, add_generation_prompt=True,
                                      language=language)
     assert [f.name for f in findings] == ["template ignores an argument"]

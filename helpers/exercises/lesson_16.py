@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 
+from helpers import doctor
 from helpers.exercises import Exercise, Fail, Prediction, Runner
 from helpers.language import Message, message
 from helpers.tools import RESPONSE_TEMPLATE, TOOL_TEMPLATE, call_schema
@@ -139,13 +140,10 @@ TEMPLATES: list[tuple[Message, str | None]] = [
 
 
 def renders(tokenizer) -> bool:
-    """Whether the tokenizer's chat template renders a conversation differently with a tool than without (a template
-    that only says tools are off counts: the prompt changed)."""
-    if not tokenizer.chat_template:
-        return False
+    """Whether the tokenizer's chat template renders a conversation differently with a tool than without, as the doctor
+    judges it (a template that only says tools are off counts: the prompt changed)."""
     conversation = [{"role": "user", "content": "What is 6 times 7?"}]
-    return (tokenizer.apply_chat_template(conversation, tools=[multiply], tokenize=False) !=
-            tokenizer.apply_chat_template(conversation, tokenize=False))
+    return bool(tokenizer.chat_template) and not doctor.check_template(tokenizer, conversation, tools=[multiply])
 
 
 def check_renders_tools(call: Runner, model, tokenizer) -> Message:
