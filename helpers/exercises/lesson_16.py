@@ -11,6 +11,7 @@ import jsonschema
 
 from helpers import doctor
 from helpers.exercises import Exercise, Fail, Prediction, Runner
+from helpers.generation import greedy
 from helpers.language import Message, message
 from helpers.tools import RESPONSE_TEMPLATE, TOOL_TEMPLATE, call_schema
 
@@ -187,15 +188,14 @@ def started_call_is_valid(model, tokenizer) -> tuple[Any, Message]:
     messages = [{"role": "user", "content": "What is 17 times 23?"}]
     prompt = tokenizer.apply_chat_template(messages, tools=tools, chat_template=TOOL_TEMPLATE, add_generation_prompt=True,
                                            tokenize=False, tool_choice="required")
-    inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    new = model.generate(**inputs, max_new_tokens=40, do_sample=False, pad_token_id=pad)[0, inputs["input_ids"].shape[1]:]
+    new = greedy(model, tokenizer, tokenizer(prompt, return_tensors="pt", add_special_tokens=False), max_new_tokens=40)[0]
     text = tokenizer.decode(new, skip_special_tokens=True)
     try:
         calls = tokenizer.parse_response(text, RESPONSE_TEMPLATE, prefix=prompt).get("tool_calls") or []
     except ValueError:
         calls = None
-    valid = bool(calls) and all(jsonschema.Draft202012Validator(call_schema(tools)).is_valid(c["function"]) for c in calls)
+    validator = jsonschema.Draft202012Validator(call_schema(tools))
+    valid = bool(calls) and all(validator.is_valid(c["function"]) for c in calls)
     if valid:
         return True, message("The model wrote {text!r}: started inside <tool_call>, it completed a valid call.", text=text)
     why = message("it does not parse as JSON") if calls is None else message("it parses, but is not a valid call of the tools")
