@@ -237,24 +237,33 @@ def check(model, tokenizer, inputs=None, /, *, language: str = "en", **generate_
 
 def check_template(tokenizer, conversation, /, *, language: str = "en", **template_kwargs) -> list[Finding]:
     """The arguments of `tokenizer.apply_chat_template(conversation, **template_kwargs)` that its chat template ignores:
-    `tools`, `documents` or a template variable (enable_thinking=...) without which it renders the same prompt."""
+    `tools`, `documents` or a template variable (enable_thinking=...) without which, or flipped, it renders the same prompt."""
     check_language(language)
     known = set(inspect.signature(tokenizer.apply_chat_template).parameters) - {"tools", "documents", "kwargs"}
     rendering = {key: value for key, value in template_kwargs.items() if key not in {"tokenize", "return_dict", "return_tensors"}}
     given = [key for key, value in rendering.items() if key not in known and value is not None]
     if not given:
         return []
+
+    def without(key: str, **instead: Any) -> str:
+        """The prompt with the argument `key` left out (or given as in `instead`)."""
+        kept = {k: v for k, v in rendering.items() if k != key}
+        return tokenizer.apply_chat_template(conversation, tokenize=False, **kept, **instead)
+
     try:
         prompt = tokenizer.apply_chat_template(conversation, tokenize=False, **rendering)
-        ignored = [key for key in given
-                   if tokenizer.apply_chat_template(conversation, tokenize=False, **{k: v for k, v in rendering.items() if k != key}) == prompt]
+        # a switch left at the template's default renders the prompt it renders without it: flipped, it must not
+        ignored = [key for key in given if without(key) == prompt
+                   and (not isinstance(rendering[key], bool) or without(key, **{key: not rendering[key]}) == prompt)]
     except Exception as error:  # noqa: BLE001 - a template that raises is the learner's to see when they call it
         return [replace(_cannot("the chat template", "rendering the conversation failed ({error}).", error=type(error).__name__),
                         language=language)]
+    lesson = ("notebook 16, 'A template without tools drops them'" if {"tools", "documents"} & set(ignored)
+              else "notebook 17, 'A thinking switch in the template'")
     findings = [pitfall(
         "template ignores an argument", "the chat template renders the same prompt with or without {arguments}: what you passed never reaches the model.",
         "use a chat template that renders it (tokenizer.chat_template = ...), or put it into a message yourself.",
-        "notebook 16, 'A template without tools drops them'", arguments=_commas(ignored))] if ignored else []
+        lesson, arguments=_commas(ignored))] if ignored else []
     return [replace(finding, language=language) for finding in findings]
 
 

@@ -95,8 +95,9 @@ def test_the_doctor_names_each_argument_the_template_ignores(tokenizer, language
     assert str(findings[0]) and findings[0].language == language
     tokenizer.chat_template = TOOL_TEMPLATE
     assert doctor.check_template(tokenizer, QUESTION, tools=[multiply], tool_choice="required", add_generation_prompt=True) == []
-    assert [f.why for f in doctor.check_template(tokenizer, QUESTION, tools=[multiply], enable_thinking=True)] == [
-        "the chat template renders the same prompt with or without enable_thinking: what you passed never reaches the model."]
+    assert [(f.why, f.lesson) for f in doctor.check_template(tokenizer, QUESTION, tools=[multiply], enable_thinking=True)] == [
+        ("the chat template renders the same prompt with or without enable_thinking: what you passed never reaches the model.",
+         "notebook 17, 'A thinking switch in the template'")]
     assert doctor.check_template(tokenizer, QUESTION, add_generation_prompt=True, tokenize=True) == []  # nothing to compare
 
 
