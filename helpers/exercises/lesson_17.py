@@ -1,0 +1,85 @@
+"""Lesson 17's exercise (the answer of a reply, whatever the template did with the thinking) and predict-then-run
+question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpers.exercises import Exercise, Fail, Prediction, Runner
+from helpers.generation import greedy
+from helpers.language import Message, message
+from helpers.thinking import RESPONSE_TEMPLATE, THINKING_TEMPLATE
+
+QUESTION = [{"role": "user", "content": "What is 12 plus 7?"}]
+EMPTY_THINKING = "<think>\n\n</think>\n\n"  # what a template writes to turn thinking off, as EXAONE 4's does
+
+# (what the reply is, how its prompt was rendered: "on", "off" or "empty", the reply, its answer or None)
+REPLIES: list[tuple[Message, str, str, str | None]] = [
+    (message("a reply that closes its thinking, then answers"), "on",
+     "12 plus 7 is 19.\n</think>\n\nThe answer is 19.", "The answer is 19."),
+    (message("the same reply decoded with its special tokens"), "on",
+     "12 plus 7 is 19.\n</think>\n\nThe answer is 19.<|im_end|>", "The answer is 19."),
+    (message("a reply cut by max_new_tokens inside its thinking"), "on", "12 plus 7 is 19, so", None),
+    (message("a reply that ends with EOS inside its thinking, decoded with its special tokens"), "on",
+     "12 plus 7 is 19.<|im_end|>", None),
+    (message("a reply cut inside the closing tag"), "on", "12 plus 7 is 19.\n</thi", None),
+    (message("a reply whose answer runs over several lines, padded after its EOS"), "on",
+     "Add them.\n</think>\n\nFinal answer: 19\n\nBecause 12 + 7 = 19.<|im_end|><|im_end|><|im_end|>",
+     "Final answer: 19\n\nBecause 12 + 7 = 19."),
+    (message("a reply to a prompt with thinking off"), "off", "The answer is 19.", "The answer is 19."),
+    (message("a reply to a prompt with thinking off, decoded with its special tokens"), "off", "19.<|im_end|>", "19."),
+    (message("a reply that opens and closes its own thinking, with thinking off"), "off",
+     "<think>Add them.</think>\n19", "19"),
+    (message("a reply to a prompt whose template wrote an empty thinking section"), "empty", "19.", "19."),
+]
+
+
+def prompt_for(tokenizer, rendering: str) -> str:
+    """The question's prompt with thinking on, off, or turned off by an empty thinking section."""
+    prompt = tokenizer.apply_chat_template(QUESTION, chat_template=THINKING_TEMPLATE, add_generation_prompt=True,
+                                           tokenize=False, enable_thinking=rendering == "on")
+    return prompt + EMPTY_THINKING if rendering == "empty" else prompt
+
+
+def check_final_answer(call: Runner, model, tokenizer) -> Message:
+    """Each reply's answer, stripped, or None for a reply whose thinking never ended."""
+    for what, rendering, reply, expected in REPLIES:
+        got = call(tokenizer, reply, prompt_for(tokenizer, rendering))
+        if got is not None and not isinstance(got, str):
+            raise Fail("for {what}, your function returned {got!r}, neither text nor None.", what=what, got=got)
+        if expected is None and got is not None:
+            raise Fail("for {what}, your function returned {got!r} as the answer, and the reply holds none: its "
+                       "thinking never ended.", what=what, got=got)
+        if expected is not None and (got is None or got.strip() != expected):
+            raise Fail("for {what}, the answer is {expected!r}, and your function returned {got!r}.", what=what,
+                       expected=expected, got=got)
+    return message("right for {count} replies: with thinking on, off or turned off by an empty section, closed, cut inside "
+                   "the thinking or its tag, ended by EOS, with or without special tokens.", count=len(REPLIES))
+
+
+EXERCISES = [
+    Exercise("final_answer", check_final_answer, fix="prefix=prompt", hints=(
+        "try your function on a reply cut inside its thinking, and on a reply whose prompt opened the thinking: where "
+        "does the thinking start, in the reply or in the prompt?",
+        "tokenizer.parse_response(reply, RESPONSE_TEMPLATE, prefix=prompt) (RESPONSE_TEMPLATE from helpers.thinking) "
+        "reads the thinking and the answer apart; its 'content' is missing when the thinking never ended.")),
+]
+
+
+def thinking_ends(model, tokenizer) -> tuple[Any, Message]:
+    """Whether the greedy reply to one question, with thinking on and room for 96 tokens, closes its thinking."""
+    prompt = prompt_for(tokenizer, "on")
+    new = greedy(model, tokenizer, tokenizer(prompt, return_tensors="pt", add_special_tokens=False), max_new_tokens=96)[0]
+    text = tokenizer.decode(new, skip_special_tokens=True)
+    parsed = tokenizer.parse_response(text, RESPONSE_TEMPLATE, prefix=prompt)
+    if "content" in parsed:
+        return True, message("The model wrote {text!r}: it closed its thinking and answered after it.", text=text)
+    return False, message("The model wrote {text!r}, all of it inside the thinking: the prompt opened the section, and "
+                          "nothing in its training taught the model to close it.", text=text)
+
+
+PREDICTIONS = [
+    Prediction("Predict: with thinking on, the prompt ends inside <think>. With room for 96 tokens, will the model's "
+               "greedy reply to 'What is 12 plus 7?' close its thinking with </think> and answer after it? Answer True "
+               "or False.", thinking_ends),
+]
