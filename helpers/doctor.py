@@ -258,12 +258,11 @@ def check_template(tokenizer, conversation, /, *, language: str = "en", **templa
     except Exception as error:  # noqa: BLE001 - a template that raises is the learner's to see when they call it
         return [replace(_cannot("the chat template", "rendering the conversation failed ({error}).", error=type(error).__name__),
                         language=language)]
-    lesson = ("notebook 16, 'A template without tools drops them'" if {"tools", "documents"} & set(ignored)
-              else "notebook 17, 'A thinking switch in the template'")
     findings = [pitfall(
         "template ignores an argument", "the chat template renders the same prompt with or without {arguments}: what you passed never reaches the model.",
         "use a chat template that renders it (tokenizer.chat_template = ...), or put it into a message yourself.",
-        lesson, arguments=_commas(ignored))] if ignored else []
+        "notebook 16, 'A template without tools drops them'" if {"tools", "documents"} & set(ignored)
+        else "notebook 17, 'A thinking switch in the template'", arguments=_commas(ignored))] if ignored else []
     return [replace(finding, language=language) for finding in findings]
 
 
