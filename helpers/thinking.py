@@ -8,14 +8,15 @@ from typing import Any
 from helpers import DATA_DIR
 
 THINKING_TEMPLATE = (DATA_DIR / "templates" / "thinking.jinja").read_text()
-# How parse_response reads a reply of THINKING_TEMPLATE's format: the reply starts after the anchor, the text between
-# <think> and </think> is "reasoning_content" (the field transformers serve streams apart), the rest up to <|im_end|> is
-# "content". The prompt (prefix=) tells the parser that the template opened <think> itself.
+# How parse_response reads a reply of THINKING_TEMPLATE's format: the reply starts after the anchor, the text after
+# <think> is "reasoning_content" (the field transformers serve streams apart) up to </think>, or up to <|im_end|> for a
+# reply that ends inside it; the rest up to <|im_end|> is "content". The prompt (prefix=) tells the parser that the
+# template opened <think> itself.
 RESPONSE_TEMPLATE: dict[str, Any] = {
     "defaults": {"role": "assistant"},
     "start_anchor": "<|im_start|>assistant\n",
     "fields": {
-        "reasoning_content": {"open": "<think>", "close": "</think>", "content": "text"},
+        "reasoning_content": {"open": "<think>", "close_pattern": r"</think>|(?=<\|im_end\|>)", "content": "text"},
         "content": {"close_pattern": r"\s*<\|im_end\|>", "content": "text"},
     },
 }

@@ -26,6 +26,17 @@ CHAT_TEMPLATE = (
 )
 
 
+def defined_in_notebook(notebook: Path, name: str) -> object:
+    """The class a notebook's cell defines under name, from that cell run on its own (as a learner's copy would run)."""
+    import nbformat
+
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if f"class {name}(" in cell.source]
+    assert len(cells) == 1, f"{notebook.name} should define {name} in one cell, not {len(cells)}"
+    namespace: dict[str, object] = {}
+    exec(compile(cells[0].source, str(notebook), "exec", dont_inherit=True), namespace)  # as the cell runs: no __future__
+    return namespace[name]
+
+
 def build_tiny_model(path: Path, arch: str = "llama", chat_template: bool = True) -> Path:
     """Write a tiny random causal LM with a byte-level BPE tokenizer (no pad token) to a folder."""
     import torch

@@ -8,20 +8,12 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from conftest import defined_in_notebook
 from transformers import AutoModelForCausalLM, AutoTokenizer, ByT5Tokenizer
 
 from helpers.structured import fenced_json, json_schema_grammar, json_validity, ll_tokenizer
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "11_constrained_output.ipynb"
-
-
-def defined_in_notebook(notebook: Path, name: str) -> object:
-    """The class a notebook's cell defines under name, from that cell run on its own."""
-    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if f"class {name}(" in cell.source]
-    assert len(cells) == 1, f"{notebook.name} should define {name} in one cell, not {len(cells)}"
-    namespace: dict[str, object] = {}
-    exec(compile(cells[0].source, str(notebook), "exec", dont_inherit=True), namespace)  # as the cell runs: no __future__
-    return namespace[name]
 
 
 JSONSchemaLogitsProcessor = defined_in_notebook(NOTEBOOK, "JSONSchemaLogitsProcessor")
