@@ -84,6 +84,9 @@ def allowed(scores):
 
 def test_budget_forcing_leaves_a_row_whose_thinking_ended_alone(tokenizer):
     assert torch.isfinite(forced_scores(tokenizer, "Six sevens.</think>\n\nIt is 4")).all()
+    # the model's own tag is spelled as the forced one begins: still the model's, so nothing follows it by force
+    for closed in ["Six sevens.</think>", "Six sevens.</think>\n\nFinal"]:
+        assert torch.isfinite(forced_scores(tokenizer, closed)).all(), closed
     close = tokenizer.encode("</think>\n\nFinal answer:", add_special_tokens=False)
     # after the whole forced tag, an answer that ends with the tag's first token is the model's own
     answer = tokenizer.decode(close) + " it is " + tokenizer.decode(close[:1])
@@ -91,11 +94,14 @@ def test_budget_forcing_leaves_a_row_whose_thinking_ended_alone(tokenizer):
 
 
 def test_budget_forcing_forces_the_tag_token_by_token_from_the_budget(tokenizer):
+    """One processor through a whole generation: at the budget it starts the tag, then gives its tokens in turn, even
+    once the tag's </think> is written, and leaves the row alone after the last."""
     close = tokenizer.encode("</think>\n\nFinal answer:", add_special_tokens=False)
     thought = tokenizer.encode("one two three four five six seven eight nine", add_special_tokens=False)
-    for written in range(len(close)):
-        text = tokenizer.decode(thought + close[:written])
-        assert allowed(forced_scores(tokenizer, text, budget=len(thought))) == [close[written]], written
+    processor = BudgetForcing(tokenizer, 0, len(thought), eos=[0])
+    for written in range(len(close) + 1):
+        scores = processor(torch.tensor([thought + close[:written]]), torch.zeros(1, len(tokenizer)))[0]
+        assert allowed(scores) == ([close[written]] if written < len(close) else list(range(len(tokenizer)))), written
     # a row that starts the tag itself just before the budget gets the tag's next token, not the tag again
     assert allowed(forced_scores(tokenizer, tokenizer.decode(thought[:7] + close[:1]), budget=8)) == [close[1]]
 

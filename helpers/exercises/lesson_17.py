@@ -15,7 +15,8 @@ EMPTY_THINKING = "<think>\n\n</think>\n\n"  # what a template writes to turn thi
 # a ChatML prompt that opens the thinking without asking for it in a system turn, as a model trained to think gets
 BARE = "<|im_start|>user\nWhat is 12 plus 7?<|im_end|>\n<|im_start|>assistant\n<think>\n"
 
-# (what the reply is, how its prompt was rendered: "on", "off", "empty" or "bare", the reply, its answer or None)
+# (what the reply is, how its prompt was rendered: "on", "off", "empty" or "bare", the reply, its answer or None; an
+# empty answer may also be given as None)
 REPLIES: list[tuple[Message, str, str, str | None]] = [
     (message("a reply that closes its thinking, then answers"), "on",
      "12 plus 7 is 19.\n</think>\n\nThe answer is 19.", "The answer is 19."),
@@ -25,6 +26,10 @@ REPLIES: list[tuple[Message, str, str, str | None]] = [
     (message("a reply that ends with EOS inside its thinking, decoded with its special tokens"), "on",
      "12 plus 7 is 19.<|im_end|>", None),
     (message("a reply cut inside the closing tag"), "on", "12 plus 7 is 19.\n</thi", None),
+    (message("a reply whose answer ends in a word, decoded with its special tokens"), "on",
+     "12 plus 7 is 19.\n</think>\n\nThe answer is nineteen<|im_end|>", "The answer is nineteen"),
+    (message("a reply whose answer mentions the closing tag, with thinking off"), "off",
+     "Close it with </think>.<|im_end|>", "Close it with </think>."),
     (message("a reply whose answer runs over several lines, padded after its EOS"), "on",
      "Add them.\n</think>\n\nFinal answer: 19\n\nBecause 12 + 7 = 19.<|im_end|><|im_end|><|im_end|>",
      "Final answer: 19\n\nBecause 12 + 7 = 19."),
@@ -41,6 +46,7 @@ REPLIES: list[tuple[Message, str, str, str | None]] = [
      "12 plus 7 is 19, so", None),
     (message("a reply that closes its thinking, to a prompt that opens it without a system turn"), "bare",
      "12 plus 7 is 19.\n</think>\n\n19.<|im_end|>", "19."),
+    (message("a reply that closes its thinking and ends there"), "on", "Add them.\n</think><|im_end|>", ""),
 ]
 
 
@@ -54,14 +60,17 @@ def prompt_for(tokenizer, rendering: str) -> str:
 
 
 def check_final_answer(call: Runner, model, tokenizer) -> Message:
-    """Each reply's answer, stripped, or None for a reply whose thinking never ended."""
+    """Each reply's answer, stripped, or None for a reply whose thinking never ended (nothing after the thinking may be
+    given as an empty answer or as None)."""
     for what, rendering, reply, expected in REPLIES:
         got = call(tokenizer, reply, prompt_for(tokenizer, rendering))
         if got is not None and not isinstance(got, str):
             raise Fail("for {what}, your function returned {got!r}, neither text nor None.", what=what, got=got)
         if expected is None and got is not None:
-            raise Fail("for {what}, your function returned {got!r} as the answer, and the reply holds none: its "
-                       "thinking never ended.", what=what, got=got)
+            raise Fail("for {what}, your function returned {got!r} as the answer, and the reply holds none.", what=what,
+                       got=got)
+        if expected == "" and (got is None or not got.strip()):
+            continue
         if expected is not None and (got is None or got.strip() != expected):
             raise Fail("for {what}, the answer is {expected!r}, and your function returned {got!r}.", what=what,
                        expected=expected, got=got)
