@@ -26,14 +26,24 @@ CHAT_TEMPLATE = (
 )
 
 
-def defined_in_notebook(notebook: Path, name: str) -> object:
-    """The class a notebook's cell defines under name, from that cell run on its own (as a learner's copy would run)."""
+def defined_in_notebook(notebook: Path, name: str, **names: object) -> object:
+    """The class or function a notebook's cell defines under name, as a learner's copy would run it: a class from its
+    cell run on its own, a function from its definition and the cell's imports, given the notebook's names it reads."""
+    import ast
+
     import nbformat
 
-    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if f"class {name}(" in cell.source]
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells
+             if f"class {name}(" in cell.source or f"def {name}(" in cell.source]
     assert len(cells) == 1, f"{notebook.name} should define {name} in one cell, not {len(cells)}"
-    namespace: dict[str, object] = {}
-    exec(compile(cells[0].source, str(notebook), "exec", dont_inherit=True), namespace)  # as the cell runs: no __future__
+    source = cells[0].source
+    if f"def {name}(" in source:  # the definition and the imports, without the rest of the cell's work
+        tree = ast.parse(source)
+        kept = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+                or (isinstance(node, ast.FunctionDef) and node.name == name)]
+        source = ast.unparse(ast.Module(body=kept, type_ignores=[]))
+    namespace: dict[str, object] = dict(names)
+    exec(compile(source, str(notebook), "exec", dont_inherit=True), namespace)  # as the cell runs: no __future__
     return namespace[name]
 
 
