@@ -19,11 +19,14 @@ REPLIES: list[tuple[Message, str, int, bool]] = [
     (message("an answer with words after it"), "19 is the answer.", 19, True),
     (message("an answer followed by a check on another line"), "19\n\nCheck: 12 + 7 = 19", 19, True),
     (message("an answer written with a decimal point"), "The answer is 19.0", 19, True),
+    (message("an answer worked out on a line after the first"), "Let me add.\n12 + 7 = 19", 19, True),
+    (message("an answer of four digits written without a comma"), "The year is 2024.", 2024, True),
     (message("a negative answer"), "7 minus 10 is -3.", -3, True),
     (message("an answer with a comma between its thousands"), "The total is 1,019.", 1019, True),
     (message("a reply whose last number holds the answer's digits"), "The answer is 190.", 19, False),
     (message("a reply that names the answer, then another number"), "19? No: 12 plus 7 is 20.", 19, False),
     (message("a price with cents"), "It costs $19.50.", 19, False),
+    (message("a number close to the answer"), "It is 19.4.", 19, False),
     (message("a negative number with the answer's digits"), "It is -19.", 19, False),
     (message("a number whose last group of thousands is the answer"), "The total is 1,019.", 19, False),
     (message("an answer in words"), "12 plus 7 makes nineteen.", 19, False),
@@ -77,12 +80,13 @@ def vote_beats_greedy(model, tokenizer) -> tuple[Any, Message]:
     vote_right = sum(is_right(vote([answer_of(text, country) for text in samples[4 * i:4 * i + 4]]), spellings)
                      for i, (country, spellings) in enumerate(tasks))
     if vote_right > greedy_right:
-        return True, message("The vote got {vote} of {total} right, greedy {greedy}: the samples were right often enough "
-                             "for their most common answer to be right more often than the most probable reply.",
+        return True, message("The vote got {vote} of {total} right, greedy {greedy}: the right answer came up more often "
+                             "than any one wrong answer for more questions than the most probable reply was right.",
                              vote=vote_right, greedy=greedy_right, total=len(tasks))
     return False, message("The vote got {vote} of {total} right, greedy {greedy}: at temperature 1.0 most samples are "
-                          "wrong, each in its own way, so the most common answer is often a wrong one, or a tie the first "
-                          "sample wins. A vote helps when samples are right more often than not.",
+                          "wrong, so for many questions no sample names the capital, and for others it comes up once "
+                          "among different answers, a tie the first sample wins. A vote needs the right answer to come up "
+                          "more often than any one wrong answer.",
                           vote=vote_right, greedy=greedy_right, total=len(tasks))
 
 
