@@ -308,7 +308,7 @@ def test_solutions_leave_their_arguments_as_they_were_and_give_the_same_answer_t
                  "weight": torch.randn(4, 256, generator=torch.Generator().manual_seed(0)), "budget": 5.0,
                  "quantize": lambda weight, bits, group: weight.reshape(-1, group).mean(1, keepdim=True).expand(-1, group).reshape(weight.shape),
                  "reply": {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "add", "arguments": {"a": 1, "b": 2}}}]},
-                 "functions": {"add": lambda a, b: a + b}, "text": "Add them.\n</think>\n\n3.", "answer": 3}
+                 "functions": {"add": lambda a, b: a + b}, "text": "Add them.\n</think>\n\n3.", "answer": 3, "n": 4, "c": 1, "k": 2}
     servers = contextlib.ExitStack()  # a server for the exercises that take a client, started at the first one
 
     def client() -> openai.OpenAI:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import comb
+from numbers import Real
 from typing import Any
 
 import torch
@@ -49,12 +52,35 @@ def check_number_is_right(call: Runner, model, tokenizer) -> Message:
                    "price, an answer in words, no number at all.", count=len(REPLIES))
 
 
+# (n, c, k): every draw of up to 12 samples, and 200 samples as a code benchmark draws them
+DRAWS = [(n, c, k) for n in range(1, 13) for c in range(n + 1) for k in range(1, n + 1)] + [(200, 13, 100), (200, 1, 10)]
+
+
+def check_pass_at_k(call: Runner, model, tokenizer) -> Message:
+    """The probability that k of n samples, c of them right, drawn without replacement, hold a right one."""
+    for n, c, k in DRAWS:
+        got = call(n, c, k)
+        if isinstance(got, bool) or not isinstance(got, Real):
+            raise Fail("for n={n}, c={c}, k={k}, your function returned {got!r}, not a number.", n=n, c=c, k=k, got=got)
+        expected = 1 - Fraction(comb(n - c, k), comb(n, k))
+        if abs(float(got) - expected) > 1e-9:
+            raise Fail("for n={n} samples of which c={c} are right and k={k}, the probability is {expected:.4f}, and your "
+                       "function returned {got:.4f}.", n=n, c=c, k=k, expected=float(expected), got=float(got))
+    return message("right for {count} draws: every n up to 12, each c and k, and 200 samples as a code benchmark draws "
+                   "them.", count=len(DRAWS))
+
+
 EXERCISES = [
     Exercise("number_is_right", check_number_is_right, fix='replace(",", "")', hints=(
         "print the number your function reads in '12 plus 7 is 19.', in 'The answer is 190.' and in 'It costs $19.50.': "
         "which number is it, and is all of it there?",
         're.findall(r"-?\\d[\\d,]*(?:\\.\\d+)?", text) lists every number with its sign, thousands commas and decimals; '
         'take the last, remove its commas with replace(",", "") and compare float(...) with the answer.')),
+    Exercise("pass_at_k", check_pass_at_k, fix="comb(n - c, k)", hints=(
+        "work out n=4, c=1, k=2 by hand: list the 6 ways to choose 2 of the 4 samples; how many of them hold the right "
+        "one? Does your function give that fraction?",
+        "the draws with no right sample are the ways to choose k among the n - c wrong ones: math.comb(n - c, k) of "
+        "the math.comb(n, k) ways in all.")),
 ]
 
 
