@@ -106,8 +106,8 @@ def vote_beats_greedy(model, tokenizer) -> tuple[Any, Message]:
     vote_right = sum(is_right(vote([answer_of(text, country) for text in samples[4 * i:4 * i + 4]]), spellings)
                      for i, (country, spellings) in enumerate(tasks))
     if vote_right > greedy_right:
-        return True, message("The vote got {vote} of {total} right, greedy {greedy}: the right answer came up more often "
-                             "than any one wrong answer for more questions than the most probable reply was right.",
+        return True, message("The vote got {vote} of {total} right, greedy {greedy}: the samples' most common answer was "
+                             "right on more questions than greedy's reply.",
                              vote=vote_right, greedy=greedy_right, total=len(tasks))
     return False, message("The vote got {vote} of {total} right, greedy {greedy}: at temperature 1.0 most samples are "
                           "wrong, so for many questions no sample names the capital, and for others it comes up once "
