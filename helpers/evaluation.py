@@ -8,6 +8,7 @@ from collections import Counter
 
 from helpers import DATA_DIR
 
+
 def capitals() -> list[tuple[str, list[str]]]:
     """Each country of `data/capitals.tsv` with its capital's accepted spellings."""
     rows = (DATA_DIR / "capitals.tsv").read_text(encoding="utf-8").splitlines()[1:]
