@@ -88,17 +88,20 @@ def test_the_mean_log_probability_stops_at_each_rows_first_eos(tiny_llama):
     tokenizer.pad_token, tokenizer.padding_side = tokenizer.eos_token, "left"
     batch = tokenizer(["I am", "A list of colors: red"], return_tensors="pt", padding=True)
     prompt_length = batch["input_ids"].shape[1]
-    eos = tokenizer.eos_token_id
+    eos, other_eos, pad = tokenizer.eos_token_id, 5, 6  # two EOS ids, and padding that is neither
     torch.manual_seed(0)
     out = model.generate(**batch, max_new_tokens=12, do_sample=True, temperature=0.7, top_k=0, num_return_sequences=4,
-                         return_dict_in_generate=True, output_logits=True, pad_token_id=eos)
-    out.sequences[1, prompt_length + 3:] = eos  # a row that ends early: its EOS and the padding after it
+                         return_dict_in_generate=True, output_logits=True, pad_token_id=eos, bad_words_ids=[[eos], [other_eos]])
+    new = out.sequences[:, prompt_length:]
+    new[1, 3], new[1, 4:] = eos, pad  # ends at its fourth token, then padding
+    new[2, 5], new[2, 6], new[2, 7:] = other_eos, eos, pad  # ends at the other EOS id
+    new[3, 2], new[3, 3] = other_eos, other_eos  # an EOS after the first one is not counted either
     mean_logprob = defined_in_notebook(NOTEBOOK, "mean_logprob", torch=torch, model=model,
-                                       prompt_length=prompt_length, EOS=torch.tensor([eos]))
+                                       prompt_length=prompt_length, EOS=torch.tensor([eos, other_eos]))
     got = mean_logprob(out)
-    for row, sequence in enumerate(out.sequences):
-        new = sequence[prompt_length:].tolist()
-        end = new.index(eos) + 1 if eos in new else len(new)  # up to and including the first EOS
-        logprobs = [torch.log_softmax(out.logits[step][row].float(), -1)[new[step]].item() for step in range(end)]
+    for row in range(len(new)):
+        tokens = new[row].tolist()
+        end = next((i + 1 for i, token in enumerate(tokens) if token in (eos, other_eos)), len(tokens))  # EOS included
+        logprobs = [torch.log_softmax(out.logits[step][row].float(), -1)[tokens[step]].item() for step in range(end)]
         assert got[row].item() == pytest.approx(sum(logprobs) / end, rel=1e-5)
     assert got.shape == (8,)

@@ -23,9 +23,12 @@ REPLIES: list[tuple[Message, str, int, bool]] = [
     (message("an answer followed by a check on another line"), "19\n\nCheck: 12 + 7 = 19", 19, True),
     (message("an answer written with a decimal point"), "The answer is 19.0", 19, True),
     (message("an answer worked out on a line after the first"), "Let me add.\n12 + 7 = 19", 19, True),
+    (message("an answer followed by a line with no number"), "12 + 7 = 19\nHope that helps!", 19, True),
+    (message("an answer written with two decimal places"), "That makes 19.00", 19, True),
     (message("an answer of four digits written without a comma"), "The year is 2024.", 2024, True),
     (message("a negative answer"), "7 minus 10 is -3.", -3, True),
     (message("an answer with a comma between its thousands"), "The total is 1,019.", 1019, True),
+    (message("an answer with commas between its millions and thousands"), "The total is 1,000,019.", 1000019, True),
     (message("a reply whose last number holds the answer's digits"), "The answer is 190.", 19, False),
     (message("a reply that names the answer, then another number"), "19? No: 12 plus 7 is 20.", 19, False),
     (message("a price with cents"), "It costs $19.50.", 19, False),
@@ -64,8 +67,8 @@ def check_pass_at_k(call: Runner, model, tokenizer) -> Message:
             raise Fail("for n={n}, c={c}, k={k}, your function returned {got!r}, not a number.", n=n, c=c, k=k, got=got)
         expected = 1 - Fraction(comb(n - c, k), comb(n, k))
         if abs(float(got) - expected) > 1e-9:
-            raise Fail("for n={n} samples of which c={c} are right and k={k}, the probability is {expected:.4f}, and your "
-                       "function returned {got:.4f}.", n=n, c=c, k=k, expected=float(expected), got=float(got))
+            raise Fail("for n={n} samples of which c={c} are right and k={k}, the probability is {expected:.10g}, and your "
+                       "function returned {got:.10g}.", n=n, c=c, k=k, expected=float(expected), got=float(got))
     return message("right for {count} draws: every n up to 12, each c and k, and 200 samples as a code benchmark draws "
                    "them.", count=len(DRAWS))
 
@@ -75,7 +78,8 @@ EXERCISES = [
         "print the number your function reads in '12 plus 7 is 19.', in 'The answer is 190.' and in 'It costs $19.50.': "
         "which number is it, and is all of it there?",
         're.findall(r"-?\\d[\\d,]*(?:\\.\\d+)?", text) lists every number with its sign, thousands commas and decimals; '
-        'take the last, remove its commas with replace(",", "") and compare float(...) with the answer.')),
+        'take the last, remove its commas with replace(",", "") and compare it, as Decimal(...) or float(...), with the '
+        'answer.')),
     Exercise("pass_at_k", check_pass_at_k, fix="comb(n - c, k)", hints=(
         "work out n=4, c=1, k=2 by hand: list the 6 ways to choose 2 of the 4 samples; how many of them hold the right "
         "one? Does your function give that fraction?",
